@@ -1,0 +1,1 @@
+"""sonnax implementation; nothing here is public."""

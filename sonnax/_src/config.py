@@ -1,0 +1,75 @@
+"""Library-wide settings: one thread-local `Config`, read and changed through its fields."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+
+@dataclasses.dataclass
+class Config:
+    """Settings of sonnax, one copy per thread (defaults match Haiku 0.0.17).
+
+    Attributes:
+      check_jax_usage: Raise when a sonnax API is used inside a raw JAX transform.
+      module_auto_repr: Give modules a `repr` built from their constructor arguments.
+      restore_flatmap: Kept for Haiku compatibility; sonnax always returns plain dicts.
+      rng_reserve_size: How many keys `next_rng_key` splits at once when it runs out.
+    """
+
+    check_jax_usage: bool = False
+    module_auto_repr: bool = True
+    restore_flatmap: bool = False
+    rng_reserve_size: int = 1
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(Config))
+
+
+class _ThreadConfig(threading.local):
+    def __init__(self) -> None:
+        self.config = Config()
+
+
+_local = _ThreadConfig()
+
+
+def get_config() -> Config:
+    """Returns this thread's live `Config`."""
+    return _local.config
+
+
+def _overrides(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown config option(s) {sorted(unknown)}; known: {list(_FIELDS)}.")
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def set(**options: Any) -> None:  # noqa: A001 - mirrors `hk.config.set`.
+    """Changes settings for this thread; options left as `None` are unchanged.
+
+    Args:
+      **options: Any of the fields of `Config`.
+    """
+    config = get_config()
+    for name, value in _overrides(options).items():
+        setattr(config, name, value)
+
+
+@contextlib.contextmanager
+def context(**options: Any) -> Iterator[None]:
+    """Changes settings for the duration of a `with` block, then restores them.
+
+    Args:
+      **options: Any of the fields of `Config`; `None` leaves a field unchanged.
+    """
+    old = get_config()
+    _local.config = dataclasses.replace(old, **_overrides(options))
+    try:
+        yield
+    finally:
+        _local.config = old

@@ -1,0 +1,1 @@
+"""The programming model: frames, naming, params, state, rng, modules, transforms."""

@@ -1,0 +1,144 @@
+"""The frame stack: the one place where sonnax keeps global mutable state.
+
+A `Frame` holds everything one run of a transformed function reads and writes:
+parameters, state, the rng sequence and the stack of modules being called. Each
+thread has its own stack of frames, so transforms running in two threads never
+see each other's values. See `README.md` beside this file.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import threading
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from sonnax._src.core import module as module_lib
+    from sonnax._src.core import rng as rng_lib
+
+_frame_ids = itertools.count()
+
+
+class ModuleState(NamedTuple):
+    """A module being called, and the name of the method (scope) it is in."""
+
+    module: module_lib.Module
+    method_name: str
+
+
+class Frame:
+    """Per-run values of a transformed function.
+
+    Attributes:
+      params: `{module_name: {name: array}}`, filled during init, frozen in apply.
+      state: the current state, `{module_name: {name: value}}`.
+      initial_state: the first value each state entry took in this run.
+      rng_stack: rng sequences; the top one serves `next_rng_key` (`None`: no rng).
+      params_frozen: True in apply, where parameters can no longer be created.
+      module_stack: modules (and method scopes) being called, innermost last.
+      counter_stack: per scope, the next free number for each module base name.
+      used_names_stack: per scope, the module names already taken.
+      frame_id: increasing id, used to spot modules created by an enclosing frame.
+    """
+
+    __slots__ = (
+        "params",
+        "state",
+        "initial_state",
+        "rng_stack",
+        "params_frozen",
+        "module_stack",
+        "counter_stack",
+        "used_names_stack",
+        "frame_id",
+    )
+
+    def __init__(
+        self,
+        params: dict[str, dict[str, Any]],
+        state: dict[str, dict[str, Any]],
+        initial_state: dict[str, dict[str, Any]],
+        rng: rng_lib.PRNGSequence | None,
+        params_frozen: bool,
+        counter: collections.Counter[str],
+        used_names: set[str],
+    ):
+        self.params = params
+        self.state = state
+        self.initial_state = initial_state
+        self.rng_stack: list[rng_lib.PRNGSequence | None] = [rng]
+        self.params_frozen = params_frozen
+        self.module_stack: list[ModuleState] = []
+        self.counter_stack: list[collections.Counter[str]] = [counter]
+        self.used_names_stack: list[set[str]] = [used_names]
+        self.frame_id = next(_frame_ids)
+
+    def push_module(self, module: module_lib.Module, method_name: str) -> None:
+        """Enters a module method: a fresh naming scope for the modules it creates."""
+        self.module_stack.append(ModuleState(module, method_name))
+        self.counter_stack.append(collections.Counter())
+        self.used_names_stack.append(set())
+
+    def pop_module(self) -> None:
+        """Leaves the innermost module method."""
+        self.module_stack.pop()
+        self.counter_stack.pop()
+        self.used_names_stack.pop()
+
+    def current_module(self) -> module_lib.Module | None:
+        return self.module_stack[-1].module if self.module_stack else None
+
+
+class _FrameStack(threading.local):
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+
+
+_stack = _FrameStack()
+
+
+def push(frame: Frame) -> None:
+    _stack.frames.append(frame)
+
+
+def pop(expected: Frame) -> None:
+    popped = _stack.frames.pop()
+    assert popped is expected, "sonnax frames were exited out of order"
+
+
+def current() -> Frame:
+    """The innermost frame; call only after `assert_inside` or `inside_transform()`."""
+    return _stack.frames[-1]
+
+
+def all_frames() -> list[Frame]:
+    """This thread's frames, outermost first."""
+    return _stack.frames
+
+
+def inside_transform() -> bool:
+    """Whether code is running inside `transform` (init or apply) on this thread."""
+    return bool(_stack.frames)
+
+
+def assert_inside(public_name: str) -> Frame:
+    """Returns the current frame, or raises naming the public API used outside a transform.
+
+    Args:
+      public_name: the public function name, e.g. `get_parameter`.
+
+    Returns:
+      The innermost frame.
+
+    Raises:
+      ValueError: outside `transform`.
+    """
+    frames = _stack.frames
+    if not frames:
+        raise ValueError(
+            f"`hk.{public_name}` must be used as part of an `hk.transform`: call it from "
+            "inside the function you pass to `sonnax.transform`/`transform_with_state`, "
+            "then call the returned `init`/`apply`."
+        )
+    return frames[-1]

@@ -1,0 +1,239 @@
+"""`Module`: the base class whose methods run inside their own name scope."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import pprint
+import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import jax
+
+from sonnax._src import config
+from sonnax._src.core import frames, interceptors, naming
+
+_NOT_IN_TRANSFORM = (
+    "All `hk.Module`s must be initialized inside an `hk.transform`: construct and call "
+    "{what} inside the function passed to `sonnax.transform`, not outside it."
+)
+
+
+def wrap_method(method_name: str, method: Callable[..., Any], owner: type) -> Callable[..., Any]:
+    """Wraps a method so that each call enters its module's name scope.
+
+    Args:
+      method_name: the attribute name of the method.
+      method: the unbound method.
+      owner: the class that defines it (given to method interceptors).
+
+    Returns:
+      The wrapped method (or `method` itself if it is marked `transparent`).
+    """
+    if getattr(method, naming.TRANSPARENT_ATTR, False):
+        return method
+    scope_name = getattr(method, naming.CUSTOM_NAME_ATTR, method_name)
+
+    @functools.wraps(method)
+    def wrapped(self: Module, *args: Any, **kwargs: Any) -> Any:
+        stack = frames.all_frames()
+        if not stack:
+            raise ValueError(_NOT_IN_TRANSFORM.format(what=f"`{type(self).__name__}`"))
+        frame = stack[-1]
+        frame.push_module(self, scope_name)
+        try:
+            out = _call_in_scope(self, method, method_name, owner, args, kwargs)
+        finally:
+            frame.pop_module()
+        module_name = self.__dict__.get("module_name")
+        if module_name is not None:
+            for parent, _ in frame.module_stack:
+                if parent is not self:
+                    parent._submodules.add(module_name)
+        return out
+
+    return wrapped
+
+
+def _call_in_scope(
+    module: Module,
+    method: Callable[..., Any],
+    method_name: str,
+    owner: type,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """Runs the method through interceptors, under a JAX named scope for profilers."""
+    bound = functools.partial(method, module)
+    if interceptors.stacks.methods:
+        context = interceptors.MethodContext(module, method_name, bound, owner)
+        call = functools.partial(interceptors.run_method_interceptors, bound, context)
+        bound = lambda *a, **k: call(a, k)  # noqa: E731
+    module_name = module.__dict__.get("module_name")
+    if not module_name:
+        return bound(*args, **kwargs)
+    scope = module_name.rsplit("/", 1)[-1]
+    if method_name != "__call__":
+        scope = f"{scope}/{method_name}"
+    with jax.named_scope(scope):
+        return bound(*args, **kwargs)
+
+
+def _module_repr(module: Module) -> str:
+    recorded = module.__dict__.get("_sonnax_init_args")
+    if recorded is None:
+        return object.__repr__(module)
+    return auto_repr(type(module), *recorded[0], **recorded[1])
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # Arrays and odd objects: treat as different from the default.
+        return False
+
+
+def auto_repr(cls: type, *args: Any, **kwargs: Any) -> str:
+    """`Cls(arg=value, ...)` listing the constructor arguments that differ from defaults."""
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return f"{cls.__name__}(...)"
+    items = []
+    for parameter in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+        if parameter.name not in bound.arguments:
+            continue
+        value = bound.arguments[parameter.name]
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            items += [("", v) for v in value]
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            items += [(f"{k}=", v) for k, v in value.items()]
+        elif parameter.default is parameter.empty or not _same(value, parameter.default):
+            items.append((f"{parameter.name}=", value))
+    line = f"{cls.__name__}({', '.join(name + repr(value) for name, value in items)})"
+    if len(line) <= 80:
+        return line
+    body = ",\n".join(name + pprint.pformat(value) for name, value in items)
+    return f"{cls.__name__}(\n{textwrap.indent(body, '    ')},\n)"
+
+
+class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
+    """Wraps each method of a `Module` subclass to enter the module's name scope."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+        namespace.setdefault("_is_protocol", False)
+        namespace.setdefault("__repr__", _module_repr)
+        cls = super().__new__(mcs, name, bases, namespace)
+        for key, value in namespace.items():
+            if key == "module_name" or (key.startswith("__") and key != "__call__"):
+                continue
+            if isinstance(value, property):
+                wrapped = [wrap_method(key, f, cls) if f else None for f in _accessors(value)]
+                setattr(cls, key, property(*wrapped, doc=value.__doc__))
+            elif inspect.isfunction(value):
+                setattr(cls, key, wrap_method(key, value, cls))
+        return cls
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        module = object.__new__(cls) if cls.__new__ is object.__new__ else cls.__new__(cls)
+        record = config.get_config().module_auto_repr and getattr(cls, "AUTO_REPR", True)
+        object.__setattr__(module, "_sonnax_init_args", (args, kwargs) if record else None)
+        _wrapped_init(cls)(module, *args, **kwargs)
+        if not hasattr(module, "module_name"):
+            raise ValueError(
+                "Constructing an hk.Module without calling the super constructor is not "
+                "supported. Add the following as the first line in your __init__ method:\n\n"
+                f"super({cls.__name__}, self).__init__()"
+            )
+        return module
+
+    @property
+    def __signature__(cls) -> inspect.Signature:
+        signature = inspect.signature(cls.__init__)
+        return signature.replace(parameters=tuple(signature.parameters.values())[1:])
+
+
+def _accessors(value: property) -> tuple[Any, Any, Any]:
+    return value.fget, value.fset, value.fdel
+
+
+def _wrapped_init(cls: type) -> Callable[..., Any]:
+    # Cached per class; re-wrapped if `__init__` changed after class creation
+    # (e.g. by `@dataclasses.dataclass`).
+    cached = cls.__dict__.get("_sonnax_wrapped_init")
+    if cached is None or cached[0] is not cls.__init__:
+        cached = (cls.__init__, wrap_method("__init__", cls.__init__, cls))  # type: ignore[misc]
+        type.__setattr__(cls, "_sonnax_wrapped_init", cached)
+    return cached[1]
+
+
+class Module(metaclass=ModuleMetaclass):
+    """Base class for sonnax modules: parameters it creates are named after it.
+
+    >>> import sonnax as hk
+    >>> import jax.numpy as jnp
+    >>> class Scale(hk.Module):
+    ...     def __call__(self, x):
+    ...         return x * hk.get_parameter("scale", [], init=jnp.ones)
+    >>> hk.transform(lambda x: Scale()(x)).init(None, 1.0)
+    {'scale': {'scale': Array(1., dtype=float32)}}
+    """
+
+    module_name: str
+    name: str
+    _submodules: set[str]
+
+    def __init__(self, name: str | None = None):
+        """Names the module.
+
+        Args:
+          name: the module's name; by default the class name in snake_case.
+            Prefix with `force_name` to use a full name as given.
+        """
+        if name is None:
+            name = getattr(self, "name", None) or naming.camel_to_snake(type(self).__name__)
+        if not frames.inside_transform():
+            raise ValueError(_NOT_IN_TRANSFORM.format(what=f"`{type(self).__name__}`"))
+        frame = frames.current()
+        if name.startswith(naming.FORCE_PREFIX):
+            name = name[len(naming.FORCE_PREFIX) :]
+            for component in name.split("/"):
+                naming.check_identifier(component, name, allow_leading_tilde=True)
+            naming.reserve(frame, name, check_unique=False)
+        else:
+            naming.check_identifier(name, name)
+            name = naming.unique_name(frame, name)
+        self._submodules = set()
+        self.module_name = name
+        self.name = name.rsplit("/", 1)[-1]
+        self._creation_frame_id = frame.frame_id
+
+    __post_init__ = __init__
+
+    def params_dict(self) -> Mapping[str, jax.Array]:
+        """This module's and its submodules' parameters, keyed `module_path/name`."""
+        return _collect(self, "params_dict", lambda frame: frame.params)
+
+    def state_dict(self) -> Mapping[str, jax.Array]:
+        """This module's and its submodules' current state, keyed `module_path/name`."""
+        return _collect(self, "state_dict", lambda frame: frame.state)
+
+
+def _collect(module: Module, what: str, source: Callable[[frames.Frame], Any]) -> dict[str, Any]:
+    if not frames.inside_transform():
+        raise ValueError(f"`module.{what}()` must be used as part of an `hk.transform`.")
+    prefix = module.module_name + "/"
+    out = {}
+    for bundle_name, bundle in source(frames.current()).items():
+        if (
+            bundle_name == module.module_name
+            or bundle_name.startswith(prefix)
+            or bundle_name in module._submodules
+        ):
+            out.update({f"{bundle_name}/{name}": value for name, value in bundle.items()})
+    return out
+
+
+class NameScopeModule(Module):
+    """A module with no parameters of its own, standing for a `name_scope`."""

@@ -1,0 +1,1 @@
+"""Transforms that compose or wrap transformed functions."""

@@ -1,0 +1,3 @@
+"""Networks built from sonnax layers."""
+
+__all__: list[str] = []
