@@ -26,7 +26,7 @@ class Config:
     rng_reserve_size: int = 1
 
 
-_FIELDS = tuple(field.name for field in dataclasses.fields(Config))
+_FIELDS = frozenset(field.name for field in dataclasses.fields(Config))
 
 
 class _ThreadConfig(threading.local):
@@ -43,9 +43,9 @@ def get_config() -> Config:
 
 
 def _overrides(values: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(values) - set(_FIELDS)
+    unknown = values.keys() - _FIELDS
     if unknown:
-        raise TypeError(f"Unknown config option(s) {sorted(unknown)}; known: {list(_FIELDS)}.")
+        raise TypeError(f"Unknown config option(s) {sorted(unknown)}; known: {sorted(_FIELDS)}.")
     return {name: value for name, value in values.items() if value is not None}
 
 

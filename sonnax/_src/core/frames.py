@@ -14,8 +14,8 @@ import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from sonnax._src.core import module as module_lib
-    from sonnax._src.core import rng as rng_lib
+    from sonnax._src.core.module import Module
+    from sonnax._src.core.rng import PRNGSequence
 
 _frame_ids = itertools.count()
 
@@ -23,7 +23,7 @@ _frame_ids = itertools.count()
 class ModuleState(NamedTuple):
     """A module being called, and the name of the method (scope) it is in."""
 
-    module: module_lib.Module
+    module: Module
     method_name: str
 
 
@@ -59,7 +59,7 @@ class Frame:
         params: dict[str, dict[str, Any]],
         state: dict[str, dict[str, Any]],
         initial_state: dict[str, dict[str, Any]],
-        rng: rng_lib.PRNGSequence | None,
+        rng: PRNGSequence | None,
         params_frozen: bool,
         counter: collections.Counter[str],
         used_names: set[str],
@@ -67,14 +67,14 @@ class Frame:
         self.params = params
         self.state = state
         self.initial_state = initial_state
-        self.rng_stack: list[rng_lib.PRNGSequence | None] = [rng]
+        self.rng_stack: list[PRNGSequence | None] = [rng]
         self.params_frozen = params_frozen
         self.module_stack: list[ModuleState] = []
         self.counter_stack: list[collections.Counter[str]] = [counter]
         self.used_names_stack: list[set[str]] = [used_names]
         self.frame_id = next(_frame_ids)
 
-    def push_module(self, module: module_lib.Module, method_name: str) -> None:
+    def push_module(self, module: Module, method_name: str) -> None:
         """Enters a module method: a fresh naming scope for the modules it creates."""
         self.module_stack.append(ModuleState(module, method_name))
         self.counter_stack.append(collections.Counter())
@@ -86,7 +86,7 @@ class Frame:
         self.counter_stack.pop()
         self.used_names_stack.pop()
 
-    def current_module(self) -> module_lib.Module | None:
+    def current_module(self) -> Module | None:
         return self.module_stack[-1].module if self.module_stack else None
 
 

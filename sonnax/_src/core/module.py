@@ -65,11 +65,10 @@ def _call_in_scope(
     kwargs: dict[str, Any],
 ) -> Any:
     """Runs the method through interceptors, under a JAX named scope for profilers."""
-    bound = functools.partial(method, module)
+    bound: Callable[..., Any] = functools.partial(method, module)
     if interceptors.stacks.methods:
         context = interceptors.MethodContext(module, method_name, bound, owner)
-        call = functools.partial(interceptors.run_method_interceptors, bound, context)
-        bound = lambda *a, **k: call(a, k)  # noqa: E731
+        bound = functools.partial(_intercepted, bound, context)
     module_name = module.__dict__.get("module_name")
     if not module_name:
         return bound(*args, **kwargs)
@@ -97,11 +96,11 @@ def _same(a: Any, b: Any) -> bool:
 def auto_repr(cls: type, *args: Any, **kwargs: Any) -> str:
     """`Cls(arg=value, ...)` listing the constructor arguments that differ from defaults."""
     try:
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound = inspect.signature(_init_of(cls)).bind(None, *args, **kwargs)
     except TypeError:
         return f"{cls.__name__}(...)"
     items = []
-    for parameter in list(inspect.signature(cls.__init__).parameters.values())[1:]:
+    for parameter in list(inspect.signature(_init_of(cls)).parameters.values())[1:]:
         if parameter.name not in bound.arguments:
             continue
         value = bound.arguments[parameter.name]
@@ -118,6 +117,14 @@ def auto_repr(cls: type, *args: Any, **kwargs: Any) -> str:
     return f"{cls.__name__}(\n{textwrap.indent(body, '    ')},\n)"
 
 
+def _intercepted(bound: Callable[..., Any], context: Any, *args: Any, **kwargs: Any) -> Any:
+    return interceptors.run_method_interceptors(bound, context, args, kwargs)
+
+
+def _init_of(cls: Any) -> Callable[..., Any]:
+    return cls.__init__
+
+
 class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
     """Wraps each method of a `Module` subclass to enter the module's name scope."""
 
@@ -129,14 +136,16 @@ class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
             if key == "module_name" or (key.startswith("__") and key != "__call__"):
                 continue
             if isinstance(value, property):
-                wrapped = [wrap_method(key, f, cls) if f else None for f in _accessors(value)]
-                setattr(cls, key, property(*wrapped, doc=value.__doc__))
+                fget, fset, fdel = (
+                    wrap_method(key, f, cls) if f else None for f in _accessors(value)
+                )
+                setattr(cls, key, property(fget, fset, fdel, value.__doc__))
             elif inspect.isfunction(value):
                 setattr(cls, key, wrap_method(key, value, cls))
         return cls
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        module = object.__new__(cls) if cls.__new__ is object.__new__ else cls.__new__(cls)
+        module = _new_instance(cls)
         record = config.get_config().module_auto_repr and getattr(cls, "AUTO_REPR", True)
         object.__setattr__(module, "_sonnax_init_args", (args, kwargs) if record else None)
         _wrapped_init(cls)(module, *args, **kwargs)
@@ -150,8 +159,13 @@ class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
 
     @property
     def __signature__(cls) -> inspect.Signature:
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(_init_of(cls))
         return signature.replace(parameters=tuple(signature.parameters.values())[1:])
+
+
+def _new_instance(cls: Any) -> Any:
+    new = cls.__new__
+    return object.__new__(cls) if new is object.__new__ else new(cls)
 
 
 def _accessors(value: property) -> tuple[Any, Any, Any]:
@@ -162,8 +176,9 @@ def _wrapped_init(cls: type) -> Callable[..., Any]:
     # Cached per class; re-wrapped if `__init__` changed after class creation
     # (e.g. by `@dataclasses.dataclass`).
     cached = cls.__dict__.get("_sonnax_wrapped_init")
-    if cached is None or cached[0] is not cls.__init__:
-        cached = (cls.__init__, wrap_method("__init__", cls.__init__, cls))  # type: ignore[misc]
+    init = _init_of(cls)
+    if cached is None or cached[0] is not init:
+        cached = (init, wrap_method("__init__", init, cls))
         type.__setattr__(cls, "_sonnax_wrapped_init", cached)
     return cached[1]
 

@@ -228,4 +228,3 @@ def name_scope(name: str, *, method_name: str = "__call__") -> contextlib.Abstra
     """
     frames.assert_inside("name_scope")
     return NameScope(name, method_name)
-

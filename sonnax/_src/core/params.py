@@ -158,7 +158,7 @@ def get_parameter(
     dtype = jnp.float32 if dtype is None else dtype
     init = _initializer_required if init is None else init
     bundle = bundle_name(frame)
-    value = frame.params.get(bundle, {}).get(name)
+    value: Any = frame.params.get(bundle, {}).get(name)
     if value is None:
         value = _create(frame, bundle, name, shape, dtype, init)
         if value is not DO_NOT_STORE:

@@ -25,7 +25,7 @@ class MissingRNGError(ValueError):
     """Randomness was asked for, but `init` or `apply` was given no rng key."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _raw_key_shape(prng_impl: str) -> tuple[int, ...]:
     del prng_impl  # Only the cache key: the shape depends on the configured implementation.
     return jax.eval_shape(lambda: jax.random.key_data(jax.random.key(0))).shape
@@ -50,7 +50,7 @@ def assert_is_prng_key(key: Any) -> None:
                 f"actual=(shape={key.shape}, dtype={key.dtype}); pass one key, not a batch."
             )
         return
-    expected_shape = _raw_key_shape(str(jax.config.jax_default_prng_impl))
+    expected_shape = _raw_key_shape(str(jax.config.jax_default_prng_impl))  # type: ignore[attr-defined]
     if key.shape != expected_shape or key.dtype != jnp.uint32:
         raise ValueError(
             "Provided key did not have expected shape and/or dtype: "
@@ -79,6 +79,7 @@ class PRNGSequence(Iterator[jax.Array]):
     """
 
     __slots__ = ("_key", "_subkeys")
+    _subkeys: collections.deque[jax.Array]
 
     def __init__(self, key_or_seed: jax.Array | int | PRNGSequenceState):
         if isinstance(key_or_seed, tuple):
@@ -94,7 +95,7 @@ class PRNGSequence(Iterator[jax.Array]):
         else:
             assert_is_prng_key(key_or_seed)
         self._key = key_or_seed
-        self._subkeys: collections.deque[jax.Array] = collections.deque()
+        self._subkeys = collections.deque()
 
     def reserve(self, num: int) -> None:
         """Splits `num` more keys now, to be handed out by later `next` calls.

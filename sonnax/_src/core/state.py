@@ -42,7 +42,7 @@ def get_state(
     """
     frame = frames.assert_inside("get_state")
     bundle = params.bundle_name(frame)
-    value = frame.state.get(bundle, {}).get(name)
+    value: Any = frame.state.get(bundle, {}).get(name)
     if value is None:
         if init is None:
             raise ValueError(

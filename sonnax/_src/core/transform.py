@@ -37,8 +37,7 @@ _TRACER_HINT = (
     "(hk.vmap, hk.scan, ...): raw JAX transforms need pure functions, and modules are not."
 )
 _STATE_IN_STATELESS = (
-    "If your transformed function uses `hk.{get,set}_state` then use "
-    "`hk.transform_with_state`."
+    "If your transformed function uses `hk.{get,set}_state` then use `hk.transform_with_state`."
 )
 
 
@@ -133,7 +132,6 @@ def new_context(
     return Context(own_params, own_state, sequence, frozen)
 
 
-
 def check_mapping(name: str, mapping: Any) -> Mapping[str, Any]:
     """Returns `mapping` (or `{}` for `None`); raises `TypeError` if it is not a mapping."""
     if mapping is None:
@@ -172,9 +170,14 @@ def _leading(*names: str) -> list[inspect.Parameter]:
 
 
 class _TransformedFn:
-    """Base of the init/apply callables: picklable, with a readable signature."""
+    """Base of the init/apply callables: picklable, with a readable signature.
+
+    The signature is `leading` followed by the wrapped function's parameters,
+    less the first `replaces` of them (the ones this wrapper fills in or renames).
+    """
 
     leading: tuple[str, ...] = ()
+    replaces = 0
 
     def __init__(self, f: Callable[..., Any]):
         self._original_fn = getattr(f, "_original_fn", f)
@@ -182,7 +185,7 @@ class _TransformedFn:
 
     @property
     def __signature__(self) -> inspect.Signature:
-        params = _leading(*self.leading) + _parameters(self._original_fn)
+        params = _leading(*self.leading) + _parameters(self._f)[self.replaces :]
         return inspect.Signature(params, __validate_parameters__=False)
 
     def __repr__(self) -> str:
@@ -193,7 +196,9 @@ class _TransformedFn:
 class _InitWithState(_TransformedFn):
     leading = ("rng",)
 
-    def __call__(self, rng_key: Any, *args: Any, **kwargs: Any) -> tuple[MutableParams, State]:
+    def __call__(
+        self, rng_key: Any, *args: Any, **kwargs: Any
+    ) -> tuple[MutableParams, MutableState]:
         sequence = rng_lib.to_prng_sequence(rng_key, INIT_RNG_ERROR)
         context = Context({}, {}, sequence, params_frozen=False)
         _run(self._f, context, args, kwargs)
@@ -272,7 +277,7 @@ def transform_with_state(f: Callable[..., Any]) -> TransformedWithState:
 
 
 class _InitWithoutState(_TransformedFn):
-    leading = ("rng",)
+    leading, replaces = ("rng",), 1
 
     def __call__(self, *args: Any, **kwargs: Any) -> MutableParams:
         params, state = self._f(*args, **kwargs)
@@ -282,7 +287,7 @@ class _InitWithoutState(_TransformedFn):
 
 
 class _ApplyWithoutState(_TransformedFn):
-    leading = ("params", "rng")
+    leading, replaces = ("params",), 2
 
     def __call__(self, params: Params | None, *args: Any, **kwargs: Any) -> Any:
         if "state" in kwargs:
@@ -339,14 +344,14 @@ def transform(f: Callable[..., Any], *, apply_rng: bool = True) -> Transformed:
 
 
 class _ApplyWithEmptyState(_TransformedFn):
-    leading = ("params", "state")
+    leading, replaces = ("params", "state"), 1
 
     def __call__(self, params: Params, state: State | None, *args: Any, **kwargs: Any) -> Any:
         return self._f(params, *args, **kwargs), {}
 
 
 class _InitWithEmptyState(_TransformedFn):
-    leading = ("rng",)
+    leading, replaces = ("rng",), 1
 
     def __call__(self, *args: Any, **kwargs: Any) -> tuple[MutableParams, MutableState]:
         return self._f(*args, **kwargs), {}
@@ -392,6 +397,7 @@ class _ApplyWithoutRng(_TransformedFn):
     def __init__(self, f: Callable[..., Any], num_leading: int):
         super().__init__(f)
         self.leading = ("params", "state")[:num_leading]
+        self.replaces = num_leading + 1
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         _refuse_rng_keyword(kwargs)

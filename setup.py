@@ -1,0 +1,40 @@
+"""Package metadata for sonnax; the version is read from sonnax/__init__.py."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+_HERE = pathlib.Path(__file__).parent
+_VERSION = re.search(
+    r'^__version__ = "([^"]+)"', (_HERE / "sonnax" / "__init__.py").read_text(), re.M
+).group(1)
+
+setup(
+    name="sonnax",
+    version=_VERSION,
+    description="Haiku's programming model for JAX, with a Sonnet 2 compatibility layer.",
+    long_description=(_HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11",
+    packages=find_packages(include=["sonnax", "sonnax.*"]),
+    package_data={"sonnax": ["py.typed"]},
+    install_requires=["jax>=0.4.35", "jaxlib>=0.4.35", "numpy>=1.26"],
+    extras_require={
+        "tf": ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"],
+        "test": [
+            "pytest>=8",
+            "dm-haiku>=0.0.17",
+            "optax>=0.2.4",
+            "mypy>=1.10",
+            "ruff>=0.6",
+        ],
+        "examples": ["optax>=0.2.4", "absl-py>=2.0"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: Apache Software License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
