@@ -39,7 +39,8 @@ def wrap_method(method_name: str, method: Callable[..., Any], owner: type) -> Ca
     def wrapped(self: Module, *args: Any, **kwargs: Any) -> Any:
         stack = frames.all_frames()
         if not stack:
-            raise ValueError(_NOT_IN_TRANSFORM.format(what=f"`{type(self).__name__}`"))
+            what = type(self).__name__ + ("" if method_name == "__init__" else f".{method_name}")
+            raise ValueError(_NOT_IN_TRANSFORM.format(what=f"`{what}`"))
         frame = stack[-1]
         frame.push_module(self, scope_name)
         try:
@@ -228,16 +229,15 @@ class Module(metaclass=ModuleMetaclass):
 
     def params_dict(self) -> Mapping[str, jax.Array]:
         """This module's and its submodules' parameters, keyed `module_path/name`."""
-        return _collect(self, "params_dict", lambda frame: frame.params)
+        return _collect(self, lambda frame: frame.params)
 
     def state_dict(self) -> Mapping[str, jax.Array]:
         """This module's and its submodules' current state, keyed `module_path/name`."""
-        return _collect(self, "state_dict", lambda frame: frame.state)
+        return _collect(self, lambda frame: frame.state)
 
 
-def _collect(module: Module, what: str, source: Callable[[frames.Frame], Any]) -> dict[str, Any]:
-    if not frames.inside_transform():
-        raise ValueError(f"`module.{what}()` must be used as part of an `hk.transform`.")
+def _collect(module: Module, source: Callable[[frames.Frame], Any]) -> dict[str, Any]:
+    # Only reached through the wrapped method, which has checked for a transform.
     prefix = module.module_name + "/"
     out = {}
     for bundle_name, bundle in source(frames.current()).items():

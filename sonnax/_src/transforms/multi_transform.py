@@ -140,4 +140,3 @@ def multi_transform(f: Callable[[], tuple[Callable[..., Any], Any]]) -> MultiTra
     with_state = multi_transform_with_state(f)
     apply = jax.tree.map(_WithoutStateApply, with_state.apply)
     return MultiTransformed(_WithoutStateInit(with_state.init), apply)
-
