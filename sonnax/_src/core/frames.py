@@ -11,7 +11,11 @@ from __future__ import annotations
 import collections
 import itertools
 import threading
+from collections.abc import Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sonnax._src.typing import MutableParams, MutableState
 
 if TYPE_CHECKING:
     from sonnax._src.core.module import Module
@@ -142,3 +146,66 @@ def assert_inside(public_name: str) -> Frame:
             "then call the returned `init`/`apply`."
         )
     return frames[-1]
+
+
+class Context:
+    """Holds the params and state of one run; entering it pushes a new frame.
+
+    A context can be entered more than once (e.g. to call a module again):
+    module names stay unique across the entries.
+    """
+
+    def __init__(
+        self,
+        params: dict[str, dict[str, Any]],
+        state: dict[str, dict[str, Any]],
+        rng_sequence: PRNGSequence | None,
+        params_frozen: bool,
+    ):
+        self.params = params
+        self.state = state
+        self.initial_state = {bundle: dict(values) for bundle, values in state.items()}
+        self.rng_sequence = rng_sequence
+        self.params_frozen = params_frozen
+        self._counter: collections.Counter[str] = collections.Counter()
+        self._names: set[str] = set()
+        self._entered: list[Frame] = []
+        self._teardown: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Context:
+        frame = Frame(
+            self.params,
+            self.state,
+            self.initial_state,
+            self.rng_sequence,
+            self.params_frozen,
+            self._counter,
+            self._names,
+        )
+        push(frame)
+        self._entered.append(frame)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        pop(self._entered.pop())
+        if exc_type is None:
+            for callback in self._teardown:
+                callback()
+
+    def add_teardown_callback(self, callback: Callable[[], None]) -> None:
+        """Runs `callback` each time the context exits without an error."""
+        self._teardown.append(callback)
+
+    def collect_params(self) -> MutableParams:
+        return {bundle: dict(values) for bundle, values in self.params.items() if values}
+
+    def collect_state(self) -> MutableState:
+        return {bundle: dict(values) for bundle, values in self.state.items() if values}
+
+    def collect_initial_state(self) -> MutableState:
+        return {bundle: dict(v) for bundle, v in self.initial_state.items() if v}

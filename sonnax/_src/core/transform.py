@@ -7,10 +7,8 @@ picklable objects, so they work with `jax.jit`, `pickle` and `copy.deepcopy`.
 
 from __future__ import annotations
 
-import collections
 import inspect
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, NamedTuple
 
 import jax
@@ -45,75 +43,12 @@ class NonEmptyStateError(ValueError):
     """A function transformed without state used `get_state`/`set_state`."""
 
 
-class Context:
-    """Holds the params and state of one run; entering it pushes a new frame.
-
-    A context can be entered more than once (e.g. to call a module again):
-    module names stay unique across the entries.
-    """
-
-    def __init__(
-        self,
-        params: dict[str, dict[str, Any]],
-        state: dict[str, dict[str, Any]],
-        rng_sequence: rng_lib.PRNGSequence | None,
-        params_frozen: bool,
-    ):
-        self.params = params
-        self.state = state
-        self.initial_state = {bundle: dict(values) for bundle, values in state.items()}
-        self.rng_sequence = rng_sequence
-        self.params_frozen = params_frozen
-        self._counter: collections.Counter[str] = collections.Counter()
-        self._names: set[str] = set()
-        self._entered: list[frames.Frame] = []
-        self._teardown: list[Callable[[], None]] = []
-
-    def __enter__(self) -> Context:
-        frame = frames.Frame(
-            self.params,
-            self.state,
-            self.initial_state,
-            self.rng_sequence,
-            self.params_frozen,
-            self._counter,
-            self._names,
-        )
-        frames.push(frame)
-        self._entered.append(frame)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        frames.pop(self._entered.pop())
-        if exc_type is None:
-            for callback in self._teardown:
-                callback()
-
-    def add_teardown_callback(self, callback: Callable[[], None]) -> None:
-        """Runs `callback` each time the context exits without an error."""
-        self._teardown.append(callback)
-
-    def collect_params(self) -> MutableParams:
-        return {bundle: dict(values) for bundle, values in self.params.items() if values}
-
-    def collect_state(self) -> MutableState:
-        return {bundle: dict(values) for bundle, values in self.state.items() if values}
-
-    def collect_initial_state(self) -> MutableState:
-        return {bundle: dict(v) for bundle, v in self.initial_state.items() if v}
-
-
 def new_context(
     *,
     params: Params | None = None,
     state: State | None = None,
     rng: jax.Array | int | rng_lib.PRNGSequence | None = None,
-) -> Context:
+) -> frames.Context:
     """A context in which modules can be used outside `transform` (as init, or as
     apply when `params` is given).
 
@@ -129,7 +64,7 @@ def new_context(
     frozen = params is not None
     own_params = {bundle: dict(values) for bundle, values in (params or {}).items()}
     own_state = {bundle: dict(values) for bundle, values in (state or {}).items()}
-    return Context(own_params, own_state, sequence, frozen)
+    return frames.Context(own_params, own_state, sequence, frozen)
 
 
 def check_mapping(name: str, mapping: Any) -> Mapping[str, Any]:
@@ -147,7 +82,7 @@ def check_mapping(name: str, mapping: Any) -> Mapping[str, Any]:
     return mapping
 
 
-def _run(f: Callable[..., Any], context: Context, args: Any, kwargs: Any) -> Any:
+def _run(f: Callable[..., Any], context: frames.Context, args: Any, kwargs: Any) -> Any:
     with context:
         try:
             return f(*args, **kwargs)
@@ -200,7 +135,7 @@ class _InitWithState(_TransformedFn):
         self, rng_key: Any, *args: Any, **kwargs: Any
     ) -> tuple[MutableParams, MutableState]:
         sequence = rng_lib.to_prng_sequence(rng_key, INIT_RNG_ERROR)
-        context = Context({}, {}, sequence, params_frozen=False)
+        context = frames.Context({}, {}, sequence, params_frozen=False)
         _run(self._f, context, args, kwargs)
         return context.collect_params(), context.collect_initial_state()
 
@@ -216,7 +151,7 @@ class _ApplyWithState(_TransformedFn):
         state = check_mapping("state", state)
         sequence = rng_lib.to_prng_sequence(rng_key, error)
         own_state = {bundle: dict(values) for bundle, values in state.items()}
-        context = Context(dict(params), own_state, sequence, params_frozen=True)  # type: ignore[arg-type]
+        context = frames.Context(dict(params), own_state, sequence, params_frozen=True)  # type: ignore[arg-type]
         out = _run(self._f, context, args, kwargs)
         return out, context.collect_state()
 
