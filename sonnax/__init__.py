@@ -1,6 +1,6 @@
 """sonnax: Haiku's programming model for JAX, with a Sonnet 2 compatibility layer."""
 
-from sonnax import config, data_structures, initializers, nets, typing
+from sonnax import config, data_structures, initializers, nets
 from sonnax._src.core.interceptors import (
     GetterContext,
     MethodContext,
@@ -34,19 +34,40 @@ from sonnax._src.core.transform import (
     without_apply_rng,
     without_state,
 )
+from sonnax._src.layers.batch_apply import BatchApply, expand_apply
+from sonnax._src.layers.bias import Bias
+from sonnax._src.layers.deferred import Deferred
+from sonnax._src.layers.deprecated import multinomial, one_hot
+from sonnax._src.layers.dropout import dropout
 from sonnax._src.layers.linear import Linear
+from sonnax._src.layers.reshape import Flatten, Reshape
+from sonnax._src.layers.sequential import Sequential, to_module
 from sonnax._src.transforms.multi_transform import (
     MultiTransformed,
     MultiTransformedWithState,
     multi_transform,
     multi_transform_with_state,
 )
-from sonnax._src.typing import ModuleProtocol, MutableParams, MutableState, Params, State, SupportsCall
+from sonnax._src.typing import (
+    ModuleProtocol,
+    MutableParams,
+    MutableState,
+    Params,
+    State,
+    SupportsCall,
+)
 
 __version__ = "0.1.0"
 
+# The imports above bind the implementation package `_src` here; keep it out of the namespace.
+globals().pop("_src")
+
 __all__ = [
+    "BatchApply",
+    "Bias",
     "DO_NOT_STORE",
+    "Deferred",
+    "Flatten",
     "GetterContext",
     "Linear",
     "MethodContext",
@@ -58,6 +79,8 @@ __all__ = [
     "MutableState",
     "PRNGSequence",
     "Params",
+    "Reshape",
+    "Sequential",
     "SetterContext",
     "State",
     "SupportsCall",
@@ -69,6 +92,8 @@ __all__ = [
     "custom_getter",
     "custom_setter",
     "data_structures",
+    "dropout",
+    "expand_apply",
     "force_name",
     "get_current_state",
     "get_initial_state",
@@ -81,18 +106,21 @@ __all__ = [
     "maybe_next_rng_key",
     "multi_transform",
     "multi_transform_with_state",
+    "multinomial",
     "name_like",
     "name_scope",
     "nets",
     "next_rng_key",
     "next_rng_keys",
+    "one_hot",
     "replace_rng_sequence_state",
     "reserve_rng_keys",
     "running_init",
     "set_state",
+    "to_module",
     "transform",
     "transform_with_state",
-    "typing",
+    "transparent",
     "with_empty_state",
     "with_rng",
     "without_apply_rng",

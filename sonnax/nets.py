@@ -1,3 +1,5 @@
 """Networks built from sonnax layers."""
 
-__all__: list[str] = []
+from sonnax._src.nets.mlp import MLP
+
+__all__ = ["MLP"]
