@@ -4,7 +4,7 @@ A builder is `build(lib, *inputs)`: it uses `lib` (`haiku` or `sonnax`) exactly 
 Haiku program uses `hk`, and is transformed with `lib.transform`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import haiku
@@ -107,3 +107,13 @@ def assert_raises_like_haiku(error: type, phrase: str, context: str, trigger: Ca
     with pytest.raises(error, match=phrase) as excinfo:
         trigger(sonnax)
     excinfo.match(context)
+
+
+def sharing(result: Any, source: Any) -> Any:
+    """Which nodes of `result` are the very objects found at the same place in `source`."""
+    same = result is source
+    if isinstance(result, Mapping) and isinstance(source, Mapping):
+        return same, {key: sharing(result[key], source[key]) for key in result if key in source}
+    if isinstance(result, list | tuple) and isinstance(source, list | tuple):
+        return same, [sharing(item, other) for item, other in zip(result, source, strict=False)]
+    return same

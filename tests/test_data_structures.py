@@ -20,6 +20,7 @@ from haiku._src import data_structures as haiku_data_structures
 from sonnax import data_structures
 from sonnax._src import config
 from sonnax._src import data_structures as data_structures_lib
+from tests import helpers
 
 Tree = dict[str, Any]
 
@@ -72,16 +73,6 @@ def _assert_same(actual: Any, expected: Any) -> None:
         assert actual == expected
 
 
-def _sharing(result: Any, source: Any) -> Any:
-    """Which nodes of `result` are the very objects found at the same place in `source`."""
-    same = result is source
-    if isinstance(result, Mapping) and isinstance(source, Mapping):
-        return same, {key: _sharing(result[key], source[key]) for key in result if key in source}
-    if isinstance(result, list | tuple) and isinstance(source, list | tuple):
-        return same, [_sharing(item, other) for item, other in zip(result, source, strict=False)]
-    return same
-
-
 def _raised(fn: Callable[[], Any]) -> type[BaseException] | None:
     try:
         fn()
@@ -116,7 +107,7 @@ def test_dict_copies_match_haiku(ours: Any, theirs: Any, tree: Any, wrap: Any) -
     our_input, their_input = wrap(tree())
     actual, expected = ours(our_input), theirs(their_input)
     _assert_same(actual, expected)
-    assert _sharing(actual, our_input) == _sharing(expected, their_input)
+    assert helpers.sharing(actual, our_input) == helpers.sharing(expected, their_input)
 
 
 def test_to_dict_copy_is_independent_of_the_input() -> None:
@@ -133,7 +124,7 @@ def test_to_immutable_dict_matches_haiku(tree: Callable[[], Tree]) -> None:
     actual = data_structures.to_immutable_dict(params)
     expected = hk.data_structures.to_immutable_dict(params)
     _assert_same(actual, expected)
-    assert _sharing(actual, params) == _sharing(expected, params)
+    assert helpers.sharing(actual, params) == helpers.sharing(expected, params)
     assert actual == params
     assert data_structures.to_immutable_dict(actual) is actual
 
@@ -319,4 +310,4 @@ def test_to_mutable_dict_matches_haiku(tree: Callable[[], Tree], wrap: Any) -> N
     actual = data_structures.to_mutable_dict(our_input)
     expected = hk.data_structures.to_mutable_dict(their_input)
     _assert_same(actual, expected)
-    assert _sharing(actual, our_input) == _sharing(expected, their_input)
+    assert helpers.sharing(actual, our_input) == helpers.sharing(expected, their_input)

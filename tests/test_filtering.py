@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from sonnax import data_structures
+from tests import helpers
 
 Tree = dict[str, dict[str, Any]]
 
@@ -131,16 +132,6 @@ def _assert_same(actual: Any, expected: Any) -> None:
         assert actual == expected
 
 
-def _sharing(result: Any, source: Any) -> Any:
-    """Which nodes of `result` are the very objects found at the same place in `source`."""
-    same = result is source
-    if isinstance(result, Mapping) and isinstance(source, Mapping):
-        return same, {key: _sharing(result[key], source[key]) for key in result if key in source}
-    if isinstance(result, list | tuple) and isinstance(source, list | tuple):
-        return same, [_sharing(item, other) for item, other in zip(result, source, strict=False)]
-    return same
-
-
 def _error(fn: Callable[[], Any]) -> BaseException:
     with pytest.raises(Exception) as info:
         fn()
@@ -176,7 +167,7 @@ def test_filter_matches_haiku(tree: Callable[[], Tree], predicate: Callable[...,
     actual = data_structures.filter(predicate, params)
     expected = hk.data_structures.filter(predicate, params)
     _assert_same(actual, expected)
-    assert _sharing(actual, params) == _sharing(expected, params)
+    assert helpers.sharing(actual, params) == helpers.sharing(expected, params)
 
 
 @pytest.mark.parametrize("fn", MAP_FNS.values(), ids=MAP_FNS.keys())
@@ -186,7 +177,7 @@ def test_map_matches_haiku(tree: Callable[[], Tree], fn: Callable[..., Any]) -> 
     actual = data_structures.map(fn, params)
     expected = hk.data_structures.map(fn, params)
     _assert_same(actual, expected)
-    assert _sharing(actual, params) == _sharing(expected, params)
+    assert helpers.sharing(actual, params) == helpers.sharing(expected, params)
 
 
 @pytest.mark.parametrize("predicate", PREDICATES.values(), ids=PREDICATES.keys())
@@ -196,7 +187,7 @@ def test_partition_matches_haiku(tree: Callable[[], Tree], predicate: Callable[.
     actual = data_structures.partition(predicate, params)
     expected = hk.data_structures.partition(predicate, params)
     _assert_same(actual, expected)
-    assert _sharing(actual[0], params) == _sharing(expected[0], params)
+    assert helpers.sharing(actual[0], params) == helpers.sharing(expected[0], params)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
