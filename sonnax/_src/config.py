@@ -16,7 +16,8 @@ class Config:
     Attributes:
       check_jax_usage: Raise when a sonnax API is used inside a raw JAX transform.
       module_auto_repr: Give modules a `repr` built from their constructor arguments.
-      restore_flatmap: Kept for Haiku compatibility; sonnax always returns plain dicts.
+      restore_flatmap: Whether a copied or unpickled read-only params dict (from
+        `data_structures.to_immutable_dict`) stays read-only; otherwise it becomes a dict.
       rng_reserve_size: How many keys `next_rng_key` splits at once when it runs out.
     """
 
