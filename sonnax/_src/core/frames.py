@@ -15,6 +15,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import jax.extend.core
+
+from sonnax._src import config
 from sonnax._src.typing import MutableParams, MutableState
 
 if TYPE_CHECKING:
@@ -44,6 +47,8 @@ class Frame:
       counter_stack: per scope, the next free number for each module base name.
       used_names_stack: per scope, the module names already taken.
       frame_id: increasing id, used to spot modules created by an enclosing frame.
+      trace_stack: JAX trace states at which sonnax APIs may be used (see
+        `config.check_jax_usage`); the stateful transforms push onto it.
     """
 
     __slots__ = (
@@ -56,6 +61,7 @@ class Frame:
         "counter_stack",
         "used_names_stack",
         "frame_id",
+        "trace_stack",
     )
 
     def __init__(
@@ -77,6 +83,7 @@ class Frame:
         self.counter_stack: list[collections.Counter[str]] = [counter]
         self.used_names_stack: list[set[str]] = [used_names]
         self.frame_id = next(_frame_ids)
+        self.trace_stack = [current_trace_state()]
 
     def push_module(self, module: Module, method_name: str) -> None:
         """Enters a module method: a fresh naming scope for the modules it creates."""
@@ -126,17 +133,39 @@ def inside_transform() -> bool:
     return bool(_stack.frames)
 
 
-def assert_inside(public_name: str) -> Frame:
+class JaxUsageError(ValueError):
+    """A sonnax API with side effects was used inside a raw JAX transform."""
+
+
+_JAX_USAGE = (
+    "tl;dr - You need to use a sonnax overloaded transform (e.g. `hk.vmap`) or control flow "
+    "operator (e.g. `hk.cond`) instead of the `jax.*` equivalent for untransformed functions "
+    "using sonnax APIs.\n\nSome APIs in JAX (e.g. `jit`, `vmap`, `cond`, `switch`) take "
+    "functions that are expected to be pure. `hk.{name}` has a side effect, and using it inside "
+    "a function (without also using `hk.transform`) makes that function 'impure'. The sonnax "
+    "versions of these JAX APIs turn your function into a pure one before calling JAX."
+)
+
+
+def current_trace_state() -> Any:
+    """An opaque, comparable token for JAX's current trace (which jit/vmap/... we are in)."""
+    return jax.extend.core.get_opaque_trace_state(convention="haiku")
+
+
+def assert_inside(public_name: str, *, pure_jax_only: bool = False) -> Frame:
     """Returns the current frame, or raises naming the public API used outside a transform.
 
     Args:
       public_name: the public function name, e.g. `get_parameter`.
+      pure_jax_only: the API has side effects, so with `config.check_jax_usage` it
+        must not run inside a raw JAX transform opened within the transformed function.
 
     Returns:
       The innermost frame.
 
     Raises:
       ValueError: outside `transform`.
+      JaxUsageError: inside a raw JAX transform, when checking is enabled.
     """
     frames = _stack.frames
     if not frames:
@@ -145,7 +174,11 @@ def assert_inside(public_name: str) -> Frame:
             "inside the function you pass to `sonnax.transform`/`transform_with_state`, "
             "then call the returned `init`/`apply`."
         )
-    return frames[-1]
+    frame = frames[-1]
+    if pure_jax_only and config.get_config().check_jax_usage:
+        if current_trace_state() != frame.trace_stack[-1]:
+            raise JaxUsageError(_JAX_USAGE.format(name=public_name))
+    return frame
 
 
 class Context:

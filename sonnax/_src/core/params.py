@@ -154,7 +154,7 @@ def get_parameter(
     Raises:
       ValueError: outside a transform; missing in apply; shape or dtype mismatch.
     """
-    frame = frames.assert_inside("get_parameter")
+    frame = frames.assert_inside("get_parameter", pure_jax_only=True)
     dtype = jnp.float32 if dtype is None else dtype
     init = _initializer_required if init is None else init
     bundle = bundle_name(frame)

@@ -176,7 +176,7 @@ def next_rng_key() -> jax.Array:
     Raises:
       MissingRNGError: `init`/`apply` was called with `rng=None`.
     """
-    return next(_sequence_or_fail(frames.assert_inside("next_rng_key")))
+    return next(_sequence_or_fail(frames.assert_inside("next_rng_key", pure_jax_only=True)))
 
 
 def next_rng_keys(num: int) -> jax.Array:
@@ -188,14 +188,17 @@ def next_rng_keys(num: int) -> jax.Array:
     Returns:
       An array of `num` keys.
     """
-    sequence = _sequence_or_fail(frames.assert_inside("next_rng_keys"))
+    sequence = _sequence_or_fail(frames.assert_inside("next_rng_keys", pure_jax_only=True))
     return jnp.stack(sequence.take(num))
 
 
 def maybe_next_rng_key() -> jax.Array | None:
     """Like `next_rng_key`, but returns `None` when no rng was given."""
     sequence = frames.assert_inside("maybe_next_rng_key").rng_stack[-1]
-    return None if sequence is None else next(sequence)
+    if sequence is None:
+        return None
+    frames.assert_inside("maybe_next_rng_key", pure_jax_only=True)
+    return next(sequence)
 
 
 def reserve_rng_keys(num: int) -> None:
@@ -204,7 +207,7 @@ def reserve_rng_keys(num: int) -> None:
     Args:
       num: how many keys to pre-split.
     """
-    _sequence_or_fail(frames.assert_inside("reserve_rng_keys")).reserve(num)
+    _sequence_or_fail(frames.assert_inside("reserve_rng_keys", pure_jax_only=True)).reserve(num)
 
 
 def maybe_get_rng_sequence_state() -> PRNGSequenceState | None:
@@ -222,7 +225,7 @@ def replace_rng_sequence_state(state: PRNGSequenceState) -> None:
     Raises:
       MissingRNGError: the transform was given no rng.
     """
-    frame = frames.assert_inside("replace_rng_sequence_state")
+    frame = frames.assert_inside("replace_rng_sequence_state", pure_jax_only=True)
     sequence = frame.rng_stack[-1]
     if sequence is None:
         raise MissingRNGError(
@@ -239,7 +242,7 @@ def with_rng(key: jax.Array) -> Iterator[None]:
     Args:
       key: the key (or int seed) to draw from.
     """
-    frame = frames.assert_inside("with_rng")
+    frame = frames.assert_inside("with_rng", pure_jax_only=True)
     frame.rng_stack.append(PRNGSequence(key))
     try:
         yield

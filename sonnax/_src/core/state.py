@@ -40,7 +40,7 @@ def get_state(
     Returns:
       The current value (after any custom state getters).
     """
-    frame = frames.assert_inside("get_state")
+    frame = frames.assert_inside("get_state", pure_jax_only=True)
     bundle = params.bundle_name(frame)
     value: Any = frame.state.get(bundle, {}).get(name)
     if value is None:
@@ -75,7 +75,7 @@ def set_state(name: str, value: Any) -> None:
       name: the value's name within its module.
       value: the new value (an array or a pytree of arrays).
     """
-    frame = frames.assert_inside("set_state")
+    frame = frames.assert_inside("set_state", pure_jax_only=True)
     bundle = params.bundle_name(frame)
     if interceptors.stacks.state_setters:
         context = interceptors.SetterContext(
