@@ -10,6 +10,19 @@ _VERSION = re.search(
     r'^__version__ = "([^"]+)"', (_HERE / "sonnax" / "__init__.py").read_text(), re.M
 ).group(1)
 
+# Reading TF checkpoints (sonnax.convert) needs these, never TensorFlow itself.
+_CONVERT = ["protobuf>=4.25", "google-crc32c>=1.5", "cramjam>=2.8", "isal>=1.6", "tqdm>=4.66"]
+# TensorFlow and Sonnet: live-module conversion, and oracles in tests; never imported by `sonnax`.
+_TF = ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"]
+_TEST = [
+    "pytest>=8",
+    "hypothesis>=6.100",
+    "dm-haiku>=0.0.17",
+    "optax>=0.2.4",
+    "mypy>=1.10",
+    "ruff>=0.6",
+]
+
 setup(
     name="sonnax",
     version=_VERSION,
@@ -22,14 +35,9 @@ setup(
     package_data={"sonnax": ["py.typed"]},
     install_requires=["jax>=0.4.35", "jaxlib>=0.4.35", "numpy>=1.26"],
     extras_require={
-        "tf": ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"],
-        "test": [
-            "pytest>=8",
-            "dm-haiku>=0.0.17",
-            "optax>=0.2.4",
-            "mypy>=1.10",
-            "ruff>=0.6",
-        ],
+        "convert": _CONVERT,
+        "tf": _TF,
+        "test": _TEST + _CONVERT + _TF,
         "examples": ["optax>=0.2.4", "absl-py>=2.0"],
     },
     classifiers=[

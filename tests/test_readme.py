@@ -16,7 +16,7 @@ def _setup_commands():
 def test_readme_has_exactly_two_commands():
     commands = _setup_commands()
     assert len(commands) == 2, commands
-    assert "examples/" in commands[0]
+    assert "sonnax.convert examples/data/" in commands[0]
     assert "pytest" in commands[1]
 
 

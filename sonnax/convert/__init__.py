@@ -1,0 +1,37 @@
+"""Convert Sonnet / TensorFlow checkpoints into sonnax params files, without TensorFlow."""
+
+from sonnax.convert._convert import ConversionSummary as ConversionSummary
+from sonnax.convert._convert import convert as convert
+from sonnax.convert._mapping.names import ConversionResult as ConversionResult
+from sonnax.convert._mapping.names import to_params as to_params
+from sonnax.convert._read.checkpoint import Checkpoint as Checkpoint
+from sonnax.convert._read.checkpoint import TensorInfo as TensorInfo
+from sonnax.convert._read.checkpoint import open_checkpoint as open_checkpoint
+from sonnax.convert._write.npz import load as load
+from sonnax.convert._write.npz import save as save
+from sonnax.convert.errors import ChecksumError as ChecksumError
+from sonnax.convert.errors import ConvertError as ConvertError
+from sonnax.convert.errors import CorruptCheckpointError as CorruptCheckpointError
+from sonnax.convert.errors import InputNotFoundError as InputNotFoundError
+from sonnax.convert.errors import NotACheckpointError as NotACheckpointError
+from sonnax.convert.errors import OutputError as OutputError
+from sonnax.convert.errors import UnsupportedError as UnsupportedError
+
+__all__ = [
+    "Checkpoint",
+    "ChecksumError",
+    "ConversionResult",
+    "ConversionSummary",
+    "ConvertError",
+    "CorruptCheckpointError",
+    "InputNotFoundError",
+    "NotACheckpointError",
+    "OutputError",
+    "TensorInfo",
+    "UnsupportedError",
+    "convert",
+    "load",
+    "open_checkpoint",
+    "save",
+    "to_params",
+]

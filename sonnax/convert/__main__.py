@@ -1,0 +1,143 @@
+"""`python -m sonnax.convert SRC OUT.npz`: parses the arguments and calls the API."""
+
+import argparse
+import collections.abc
+import re
+import sys
+from typing import Any
+
+from sonnax.convert import _convert, _listing, _progress, errors
+from sonnax.convert._mapping import dtypes
+
+_ERRORS = (
+    errors.ConvertError,
+    errors.InputNotFoundError,
+    errors.NotACheckpointError,
+    errors.CorruptCheckpointError,
+    errors.ChecksumError,
+    errors.UnsupportedError,
+    errors.OutputError,
+)
+
+
+def _epilog() -> str:
+    """The exit-code table, built from the error classes so it cannot drift from them."""
+    by_code: dict[int, list[str]] = {0: ["success"], 2: ["usage error (bad arguments)"]}
+    for error in _ERRORS:
+        summary = (error.__doc__ or "").strip().splitlines()[0]
+        by_code.setdefault(error.exit_code, []).append(f"{error.__name__}: {summary}")
+    lines = ["exit codes:"]
+    for code in sorted(by_code):
+        lines.extend(f"  {code}  {text}" for text in by_code[code])
+    return "\n".join(lines)
+
+
+def _regex(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as error:
+        raise argparse.ArgumentTypeError(f"bad regular expression {text!r}: {error}") from error
+
+
+def _dtype(text: str) -> str:
+    try:
+        dtypes.parse_dtype(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sonnax.convert",
+        description="Convert a TF / Sonnet checkpoint into a sonnax params file (.npz), "
+        "without TensorFlow.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("src", metavar="SRC", help="checkpoint directory, checkpoint prefix or SavedModel dir")
+    add("out", metavar="OUT", nargs="?", help="the .npz to write (not needed with --list)")
+    add("--list", action="store_true", help="print the tensors and where each would go; no OUT")
+    add(
+        "--include",
+        metavar="REGEX",
+        type=_regex,
+        action="append",
+        help="convert only "
+        "variables whose name matches one of these (repeatable; searched, not anchored)",
+    )
+    add(
+        "--exclude",
+        metavar="REGEX",
+        type=_regex,
+        action="append",
+        help="leave out variables whose name matches (repeatable)",
+    )
+    add("--dtype", type=_dtype, help="cast floating-point tensors, e.g. bfloat16 or float16")
+    add(
+        "--include-slots",
+        action="store_true",
+        help="also convert optimizer state (slots, Sonnet optimizer moments)",
+    )
+    add("--include-save-counter", action="store_true", help="also convert the save counter")
+    add("--force", action="store_true", help="overwrite OUT if it exists")
+    add("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def main(argv: collections.abc.Sequence[str] | None = None) -> int:
+    """Runs the command line.
+
+    Args:
+      argv: the arguments after the program name; `None` for `sys.argv[1:]`.
+
+    Returns:
+      The exit code (see `--help`).
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.list and args.out is None:
+        parser.error("OUT is required unless --list is given")
+    try:
+        if args.list:
+            print(_listing.describe(args.src, **_plan_options(args)))
+        else:
+            _convert_and_report(args)
+    except errors.ConvertError as error:
+        print(f"sonnax.convert: error: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0
+
+
+def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "include": args.include,
+        "exclude": args.exclude,
+        "include_slots": args.include_slots,
+        "include_save_counter": args.include_save_counter,
+    }
+
+
+def _convert_and_report(args: argparse.Namespace) -> None:
+    display = None if args.quiet else _progress.ProgressDisplay()
+    try:
+        summary = _convert.convert(
+            args.src,
+            args.out,
+            dtype=args.dtype,
+            overwrite=args.force,
+            progress=display,
+            **_plan_options(args),
+        )
+    finally:
+        if display is not None:
+            display.close()
+    if not args.quiet:
+        for note in summary.notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(summary.line())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

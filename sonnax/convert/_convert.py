@@ -1,0 +1,138 @@
+"""`convert`: read -> map -> write, streaming one tensor at a time into the params file."""
+
+import collections.abc
+import concurrent.futures
+import contextlib
+import dataclasses
+import os
+import time
+
+import numpy as np
+
+from sonnax.convert._mapping import dtypes, names
+from sonnax.convert._read import checkpoint as checkpoint_lib
+from sonnax.convert._write import npz
+
+Progress = collections.abc.Callable[[int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionSummary:
+    """What `convert` did.
+
+    Attributes:
+      source: the checkpoint path as given.
+      output: the params file written.
+      tensors: how many tensors were written.
+      nbytes: how many bytes of tensor data were read from the checkpoint.
+      seconds: wall time of the whole conversion.
+      notes: decisions a user should know of (e.g. name collisions resolved).
+      skipped: `{checkpoint key: reason}` for each tensor left out.
+    """
+
+    source: str
+    output: str
+    tensors: int
+    nbytes: int
+    seconds: float
+    notes: list[str]
+    skipped: dict[str, str]
+
+    def line(self) -> str:
+        """Returns the one-line summary the CLI prints."""
+        rate = self.nbytes / self.seconds / 1e9 if self.seconds > 0 else 0.0
+        return (
+            f"wrote {self.output}: {self.tensors} tensors, {self.nbytes / 1e6:,.1f} MB in "
+            f"{self.seconds:.2f} s ({rate:.2f} GB/s); {len(self.skipped)} skipped"
+        )
+
+
+def convert(
+    src: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    include: names.Patterns | None = None,
+    exclude: names.Patterns | None = None,
+    dtype: str | np.dtype | None = None,
+    include_slots: bool = False,
+    include_save_counter: bool = False,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> ConversionSummary:
+    """Converts a TF / Sonnet checkpoint into a sonnax params file, without TensorFlow.
+
+    Tensors are read, cast and written one at a time (the next read while one is written), so
+    memory stays near twice the largest tensor, whatever the checkpoint's size.
+
+    Args:
+      src: a checkpoint directory (its `checkpoint` file names the latest), a checkpoint prefix,
+        or a SavedModel directory.
+      out: the `.npz` to write, atomically.
+      include: regexes searched in each variable name; if given, a tensor must match one.
+      exclude: regexes searched in each variable name; a tensor matching any is left out.
+      dtype: cast floating-point tensors to this dtype (e.g. `"bfloat16"`).
+      include_slots: also convert optimizer state (slot variables, Sonnet optimizer moments).
+      include_save_counter: also convert the save counter (into `state`).
+      overwrite: replace an existing `out`.
+      progress: called as `progress(bytes_done, bytes_total)` after each tensor is written.
+
+    Returns:
+      A summary: counts, bytes, seconds, notes and skipped tensors.
+
+    Raises:
+      ConvertError: a subclass saying what went wrong; `out` is then left untouched.
+    """
+    start = time.perf_counter()
+    target = dtypes.parse_dtype(dtype)
+    with checkpoint_lib.open_checkpoint(src) as checkpoint:
+        placed = names.plan(
+            checkpoint.entries(),
+            include=include,
+            exclude=exclude,
+            include_slots=include_slots,
+            include_save_counter=include_save_counter,
+        )
+        # Closing the stream stops its read-ahead before the checkpoint's files are closed.
+        with contextlib.closing(_stream(checkpoint, placed.placements, target, progress)) as arrays:
+            npz.write_arrays(out, arrays, overwrite=overwrite)
+    notes = list(placed.notes)
+    if not placed.placements:
+        notes.append("no tensor was selected: the params file holds no arrays")
+    return ConversionSummary(
+        source=os.fspath(src),
+        output=os.fspath(out),
+        tensors=len(placed.placements),
+        nbytes=sum(placement.info.nbytes for placement in placed.placements),
+        seconds=time.perf_counter() - start,
+        notes=notes,
+        skipped=dict(placed.skipped),
+    )
+
+
+def _stream(
+    checkpoint: checkpoint_lib.Checkpoint,
+    placements: tuple[names.Placement, ...],
+    target: np.dtype | None,
+    progress: Progress | None,
+) -> collections.abc.Generator[tuple[str, np.ndarray], None, None]:
+    """Yields `(file key, array)` in order, reading the next tensor while this one is written.
+
+    Reading (file I/O and crc32c) and writing (file I/O and crc32) both release the GIL, so one
+    read-ahead thread overlaps them; at most two tensors are in memory at once.
+    """
+
+    def read(placement: names.Placement) -> np.ndarray:
+        return dtypes.cast(checkpoint.read(placement.info.key), target)
+
+    total = sum(placement.info.nbytes for placement in placements)
+    done = 0
+    with concurrent.futures.ThreadPoolExecutor(1, "sonnax-read") as reader:
+        upcoming = [reader.submit(read, placement) for placement in placements[:1]]
+        for index, placement in enumerate(placements):
+            array = upcoming.pop().result()
+            upcoming.extend(reader.submit(read, p) for p in placements[index + 1 : index + 2])
+            yield placement.file_key, array
+            del array  # The writer asks for the next tensor only once it has written this one.
+            done += placement.info.nbytes
+            if progress is not None:
+                progress(done, total)

@@ -1,0 +1,1 @@
+"""Name mapping: Sonnet / TF variable names to sonnax module paths, and dtype casts."""

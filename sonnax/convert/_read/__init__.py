@@ -1,0 +1,1 @@
+"""Reads TensorFlow checkpoints and SavedModel variables into numpy arrays, without TensorFlow."""

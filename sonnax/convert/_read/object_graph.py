@@ -1,0 +1,145 @@
+"""The object graph of a TF2 object-based checkpoint (`_CHECKPOINTABLE_OBJECT_GRAPH`).
+
+The graph lists every object reachable from the `tf.train.Checkpoint` (or SavedModel) root: each
+node's named children, the tensors it saved (with their checkpoint keys and the variables' full
+names) and, on optimizers, the slot variables kept for each variable. TensorFlow names objects by
+the first path that reaches them breadth-first, and so do we.
+"""
+
+import collections
+import dataclasses
+import re
+
+from sonnax.convert import errors
+from sonnax.convert._read import proto
+
+KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+"""The bundle key the serialized `TrackableObjectGraph` is stored under."""
+
+SLOT_MARKER = ".OPTIMIZER_SLOT"
+"""Joins a variable's path and its optimizer's path in a slot variable's path, as in TF's keys."""
+
+_ATTRIBUTES_MARKER = "/.ATTRIBUTES/"
+_UNESCAPES = {".": ".", "S": "/"}
+_VARIABLE_ATTRIBUTE = "VARIABLE_VALUE"
+_SAVE_COUNTER = ("save_counter",)
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphTensor:
+    """What the object graph says about one saved tensor.
+
+    Attributes:
+        full_name: The variable's original name (`mlp/linear_0/w`), empty if not a variable.
+        object_path: Local names from the root, joined by `/`, unescaped (`model/_layers/0/w`).
+            A slot variable's path is `<variable path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>`;
+            None for a node the root does not reach.
+        kind: `variable`, `slot`, `save_counter` or `other`.
+    """
+
+    full_name: str
+    object_path: str | None
+    kind: str
+
+
+def _paths(nodes: list, where: str) -> dict[int, tuple[str, ...]]:
+    """Returns the breadth-first path of local names from the root to each reachable node."""
+    paths: dict[int, tuple[str, ...]] = {0: ()}
+    queue = collections.deque([0])
+    while queue:
+        node_id = queue.popleft()
+        for child in nodes[node_id].children:
+            _check_id(child.node_id, len(nodes), f"{where}, child {child.local_name!r}")
+            if child.node_id not in paths:
+                paths[child.node_id] = (*paths[node_id], child.local_name)
+                queue.append(child.node_id)
+    return paths
+
+
+def _check_id(node_id: int, count: int, where: str) -> None:
+    if not 0 <= node_id < count:
+        raise errors.CorruptCheckpointError(
+            f"{where}: node id {node_id} is out of range; the graph has {count} nodes"
+        )
+
+
+def _slot_paths(
+    nodes: list, paths: dict[int, tuple[str, ...]], where: str
+) -> dict[int, tuple[str, ...]]:
+    """Returns the path of every slot variable, keyed by its node id."""
+    slots: dict[int, tuple[str, ...]] = {}
+    for optimizer_id, node in enumerate(nodes):
+        for reference in node.slot_variables:
+            context = f"{where}, slot {reference.slot_name!r} of node {optimizer_id}"
+            _check_id(reference.original_variable_node_id, len(nodes), context)
+            _check_id(reference.slot_variable_node_id, len(nodes), context)
+            variable = paths.get(reference.original_variable_node_id)
+            optimizer = paths.get(optimizer_id)
+            if variable is None or optimizer is None:
+                raise errors.CorruptCheckpointError(
+                    f"{context}: its variable or optimizer is not reachable from the root"
+                )
+            slots[reference.slot_variable_node_id] = (
+                *variable, SLOT_MARKER, *optimizer, reference.slot_name
+            )  # fmt: skip
+    return slots
+
+
+def parse(data: bytes, where: str) -> dict[str, GraphTensor]:
+    """Describes every tensor the object graph names, by checkpoint key.
+
+    Args:
+        data: The serialized `TrackableObjectGraph`.
+        where: The file and key it came from, for errors.
+
+    Returns:
+        A `GraphTensor` per checkpoint key, in node order.
+
+    Raises:
+        CorruptCheckpointError: The graph does not decode or refers to missing nodes.
+    """
+    graph = proto.parse(proto.TrackableObjectGraph, data, where)
+    nodes = list(graph.nodes)
+    if not nodes:
+        return {}
+    paths = _paths(nodes, where)
+    slots = _slot_paths(nodes, paths, where)
+    result: dict[str, GraphTensor] = {}
+    for node_id, node in enumerate(nodes):
+        path = slots.get(node_id, paths.get(node_id))
+        for attribute in node.attributes:
+            if node_id in slots:
+                kind = "slot"
+            elif path == _SAVE_COUNTER:
+                kind = "save_counter"
+            elif attribute.name == _VARIABLE_ATTRIBUTE:
+                kind = "variable"
+            else:
+                kind = "other"
+            object_path = "/".join(path) if path is not None else None
+            result.setdefault(
+                attribute.checkpoint_key, GraphTensor(attribute.full_name, object_path, kind)
+            )
+    return result
+
+
+def path_from_key(key: str) -> str | None:
+    """Recovers the object path written into a checkpoint key, for keys the graph does not list.
+
+    TensorFlow escapes each local name in a key (`.` as `..`, `/` as `.S`); a legacy saveable
+    with several tensors (a dataset iterator) lists one key in the graph but saves tensors under
+    longer keys with the same path.
+
+    Args:
+        key: A bundle key.
+
+    Returns:
+        The unescaped path before `/.ATTRIBUTES/`, or None if the key has no such part.
+
+    >>> path_from_key("model/a..b.Sc/.ATTRIBUTES/VARIABLE_VALUE")
+    'model/a.b/c'
+    """
+    if _ATTRIBUTES_MARKER not in key:
+        return None
+    escaped = key.split(_ATTRIBUTES_MARKER, 1)[0]
+    return re.sub(r"\.(.)", lambda m: _UNESCAPES.get(m.group(1), m.group(0)), escaped)

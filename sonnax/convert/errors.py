@@ -1,0 +1,43 @@
+"""Errors raised by `sonnax.convert`, each carrying the exit code of `python -m sonnax.convert`."""
+
+
+class ConvertError(Exception):
+    """Base class of the errors `sonnax.convert` raises for bad input or output."""
+
+    exit_code: int = 1
+
+
+class InputNotFoundError(ConvertError):
+    """The input path does not exist, is empty, or cannot be opened."""
+
+    exit_code = 3
+
+
+class NotACheckpointError(ConvertError):
+    """The input exists but is not a checkpoint, a SavedModel or a params file."""
+
+    exit_code = 3
+
+
+class CorruptCheckpointError(ConvertError):
+    """The input's bytes are malformed: truncated, out of bounds or undecodable."""
+
+    exit_code = 4
+
+
+class ChecksumError(CorruptCheckpointError):
+    """A stored checksum (crc32c of a tensor, crc32 of a params entry) does not match."""
+
+    exit_code = 4
+
+
+class UnsupportedError(ConvertError):
+    """The input is well formed but uses a feature or dtype that is not supported."""
+
+    exit_code = 5
+
+
+class OutputError(ConvertError):
+    """The output cannot be written: it exists, its folder is unwritable, or a write failed."""
+
+    exit_code = 6

@@ -1,0 +1,59 @@
+"""What TensorFlow read from each fixture (`make_fixtures.py`), loaded for comparison."""
+
+import dataclasses
+import json
+import pathlib
+
+import numpy as np
+
+GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+NAMES = [
+    "dtypes",
+    "slices",
+    "sonnet",
+    "optimizer",
+    "sharded",
+    "partitioned",
+    "tf1",
+    "saved_model",
+    "snappy",
+    "big_endian",
+]
+OBJECT_BASED = ["sonnet", "optimizer", "sharded", "saved_model"]
+
+
+@dataclasses.dataclass
+class Oracle:
+    """TensorFlow's view of one fixture."""
+
+    root: pathlib.Path
+    path: str
+    prefix: str
+    tensors: dict[str, dict]
+    list_variables: list[list]
+    graph: dict[str, dict] | None
+
+    def value(self, key: str) -> bytes | list[bytes] | None:
+        """The tensor's bytes as TensorFlow read them; a list for strings; None for variants."""
+        record = self.tensors[key]
+        if "file" in record:
+            return (self.root / record["file"]).read_bytes()
+        if "strings" in record:
+            return [bytes.fromhex(item) for item in record["strings"]]
+        return None
+
+
+def load(root: pathlib.Path, name: str) -> Oracle:
+    return Oracle(root=root, **json.loads((root / f"{name}.json").read_text()))
+
+
+def as_bytes(array: np.ndarray) -> bytes | list[bytes]:
+    """An array as comparable to `Oracle.value`."""
+    if array.dtype == object:
+        return list(array.reshape(-1))
+    return array.tobytes()
+
+
+def sonnet_variable_names(root: pathlib.Path) -> list[str]:
+    """The names of the live Sonnet variables saved in the `sonnet` fixture, sorted."""
+    return json.loads((root / "sonnet.names.json").read_text())
