@@ -1,5 +1,6 @@
 """Convert Sonnet / TensorFlow checkpoints into sonnax params files, without TensorFlow."""
 
+from sonnax.convert import _requirements  # noqa: F401 - first: names the extra if one is missing.
 from sonnax.convert._convert import ConversionSummary as ConversionSummary
 from sonnax.convert._convert import convert as convert
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult

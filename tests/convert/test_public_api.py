@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import sonnax.convert
 from sonnax.convert import errors
 
@@ -37,3 +39,11 @@ def test_import_needs_no_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("missing", ["cramjam", "google_crc32c", "google.protobuf"])
+def test_missing_dependency_names_the_extra(missing):
+    code = f"import sys; sys.modules[{missing!r}] = None\nimport sonnax.convert"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "pip install 'sonnax[convert]'" in result.stderr
