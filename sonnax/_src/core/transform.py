@@ -7,6 +7,7 @@ picklable objects, so they work with `jax.jit`, `pickle` and `copy.deepcopy`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -118,10 +119,14 @@ class _TransformedFn:
         self._original_fn = getattr(f, "_original_fn", f)
         self._f = f
 
-    @property
+    @functools.cached_property
     def __signature__(self) -> inspect.Signature:
+        # Cached: `jax.jit` asks for it on every trace.
         params = _leading(*self.leading) + _parameters(self._f)[self.replaces :]
         return inspect.Signature(params, __validate_parameters__=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "__signature__"}
 
     def __repr__(self) -> str:
         name = getattr(self._original_fn, "__name__", repr(self._original_fn))
