@@ -50,7 +50,7 @@ def _overrides(values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def set(**options: Any) -> None:  # noqa: A001 - mirrors `hk.config.set`.
+def set(**options: Any) -> None:  # Shadows the builtin on purpose: mirrors `hk.config.set`.
     """Changes settings for this thread; options left as `None` are unchanged.
 
     Args:

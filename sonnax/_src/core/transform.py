@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -156,7 +157,9 @@ class _ApplyWithState(_TransformedFn):
         state = check_mapping("state", state)
         sequence = rng_lib.to_prng_sequence(rng_key, error)
         own_state = {bundle: dict(values) for bundle, values in state.items()}
-        context = frames.Context(dict(params), own_state, sequence, params_frozen=True)  # type: ignore[arg-type]
+        # Frozen params are only read, never written, so the caller's mapping is used as is.
+        frozen = typing.cast(dict[str, dict[str, Any]], params)
+        context = frames.Context(frozen, own_state, sequence, params_frozen=True)
         out = _run(self._f, context, args, kwargs)
         return out, context.collect_state()
 
