@@ -57,3 +57,25 @@ def as_bytes(array: np.ndarray) -> bytes | list[bytes]:
 def sonnet_variable_names(root: pathlib.Path) -> list[str]:
     """The names of the live Sonnet variables saved in the `sonnet` fixture, sorted."""
     return json.loads((root / "sonnet.names.json").read_text())
+
+
+def proto_fields(descriptor, prefix: str = "") -> dict[str, dict[str, list]]:
+    """Each message's fields as [number, type, repeated, message type, in a oneof], nested
+    messages flattened: compares our protobuf definitions with TensorFlow's."""
+    name = f"{prefix}{descriptor.name}"
+    result = {
+        name: {
+            field.name: [
+                field.number,
+                field.type,
+                # protobuf 7 drops `label`; older versions lack `is_repeated`.
+                getattr(field, "is_repeated", getattr(field, "label", None) == 3),
+                field.message_type.name if field.message_type else None,
+                field.containing_oneof is not None,
+            ]
+            for field in descriptor.fields
+        }
+    }
+    for nested in descriptor.nested_types:
+        result.update(proto_fields(nested, f"{name}."))
+    return result

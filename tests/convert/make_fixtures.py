@@ -15,6 +15,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import bundle_writer  # noqa: E402
+import fixtures  # noqa: E402
 import numpy as np  # noqa: E402
 import sonnet as snt  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -301,28 +302,6 @@ def oracle(path: str, out: pathlib.Path, name: str) -> dict:
     }
 
 
-def _fields(descriptor, prefix: str = "") -> dict[str, dict[str, list]]:
-    """Each message's fields as [number, type, repeated, message type, in a oneof], nested
-    messages flattened."""
-    name = f"{prefix}{descriptor.name}"
-    result = {
-        name: {
-            field.name: [
-                field.number,
-                field.type,
-                # protobuf 7 drops `label`; older versions lack `is_repeated`.
-                getattr(field, "is_repeated", getattr(field, "label", None) == 3),
-                field.message_type.name if field.message_type else None,
-                field.containing_oneof is not None,
-            ]
-            for field in descriptor.fields
-        }
-    }
-    for nested in descriptor.nested_types:
-        result.update(_fields(nested, f"{name}."))
-    return result
-
-
 def descriptors() -> dict[str, dict[str, list]]:
     """The fields of the TensorFlow messages the reader decodes, from TensorFlow's own classes."""
     result = {}
@@ -335,7 +314,7 @@ def descriptors() -> dict[str, dict[str, list]]:
         checkpoint_state_pb2,
     ):
         for descriptor in module.DESCRIPTOR.message_types_by_name.values():
-            result.update(_fields(descriptor))
+            result.update(fixtures.proto_fields(descriptor))
     return result
 
 

@@ -24,31 +24,11 @@ def _open(tf_fixtures: pathlib.Path, name: str) -> tuple[fixtures.Oracle, checkp
     return oracle, checkpoint.open_checkpoint(oracle.path)
 
 
-def _fields(descriptor, prefix: str = "") -> dict[str, dict[str, list]]:
-    name = f"{prefix}{descriptor.name}"
-    result = {
-        name: {
-            field.name: [
-                field.number,
-                field.type,
-                # protobuf 7 drops `label`; older versions lack `is_repeated`.
-                getattr(field, "is_repeated", getattr(field, "label", None) == 3),
-                field.message_type.name if field.message_type else None,
-                field.containing_oneof is not None,
-            ]
-            for field in descriptor.fields
-        }
-    }
-    for nested in descriptor.nested_types:
-        result.update(_fields(nested, f"{name}."))
-    return result
-
-
 def test_messages_match_tensorflow_field_for_field(tf_fixtures):
     tensorflow = json.loads((tf_fixtures / "descriptors.json").read_text())
     ours = {}
     for descriptor in proto.BundleEntryProto.DESCRIPTOR.file.message_types_by_name.values():
-        ours.update(_fields(descriptor))
+        ours.update(fixtures.proto_fields(descriptor))
     assert set(ours) == set(tensorflow)
     # The one deliberate difference: `dtype` is TensorFlow's DataType enum, an int32 here.
     enum, int32 = 14, 5
