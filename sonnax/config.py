@@ -1,5 +1,6 @@
 """Library-wide settings (`set`, `context`), as `haiku.config`."""
 
-from sonnax._src.config import context, get_config, set
+from sonnax._src.config import context as context
+from sonnax._src.config import set as set
 
-__all__ = ["context", "get_config", "set"]
+__all__ = ["context", "set"]

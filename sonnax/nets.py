@@ -1,5 +1,5 @@
 """Networks built from sonnax layers."""
 
-from sonnax._src.nets.mlp import MLP
+from sonnax._src.nets.mlp import MLP as MLP
 
 __all__ = ["MLP"]

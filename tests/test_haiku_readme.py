@@ -194,7 +194,7 @@ def test_forgetting_transform_with_state_gives_a_clear_error():
         sonnax.set_state("count", count + 1)
         return x
 
-    with pytest.raises(ValueError, match="use `hk.transform_with_state`"):
+    with pytest.raises(ValueError, match="with `hk.transform_with_state`"):
         sonnax.transform(forward).init(None, jnp.ones([1]))
     params, state = sonnax.transform_with_state(forward).init(None, jnp.ones([1]))
     _, state = sonnax.transform_with_state(forward).apply(params, state, None, jnp.ones([1]))

@@ -30,9 +30,17 @@ class Config:
 _FIELDS = frozenset(field.name for field in dataclasses.fields(Config))
 
 
+_main_thread_config = Config()
+
+
 class _ThreadConfig(threading.local):
     def __init__(self) -> None:
-        self.config = Config()
+        # As in Haiku, a new thread starts from the main thread's settings.
+        self.config = (
+            _main_thread_config
+            if threading.current_thread() is threading.main_thread()
+            else dataclasses.replace(_main_thread_config)
+        )
 
 
 _local = _ThreadConfig()
@@ -63,14 +71,20 @@ def set(**options: Any) -> None:  # Shadows the builtin on purpose: mirrors `hk.
 
 @contextlib.contextmanager
 def context(**options: Any) -> Iterator[None]:
-    """Changes settings for the duration of a `with` block, then restores them.
+    """Changes settings for the duration of a `with` block, then restores those settings.
+
+    Only the options given are restored on exit, so a `set` of another option
+    inside the block persists.
 
     Args:
       **options: Any of the fields of `Config`; `None` leaves a field unchanged.
     """
-    old = get_config()
-    _local.config = dataclasses.replace(old, **_overrides(options))
+    overrides = _overrides(options)
+    config = get_config()
+    saved = {name: getattr(config, name) for name in overrides}
+    set(**overrides)
     try:
         yield
     finally:
-        _local.config = old
+        for name, value in saved.items():
+            setattr(config, name, value)

@@ -165,8 +165,11 @@ def _is_array(value: Any) -> bool:
     return hasattr(value, "shape") and hasattr(value, "dtype")
 
 
-def _short_dtype(dtype: Any) -> str:
-    name = np.dtype(dtype).name
+def _dtype_label(dtype: Any) -> str:
+    """Haiku's short dtype spelling: `f32`, `bf16`, `s32`, `u8`, `c64`, `key<fry>`."""
+    # Read `.name` directly so extended dtypes (typed PRNG keys) work; numpy scalar types
+    # such as `np.float32` are classes without one and go through `np.dtype` first.
+    name: str = np.dtype(dtype).name if isinstance(dtype, type) else dtype.name
     for long, short in (("complex", "c"), ("float", "f"), ("uint", "u"), ("int", "s")):
         name = name.replace(long, short)
     return name
@@ -176,11 +179,32 @@ def _describe(value: Any) -> str:
     """`f32[2,3]` for an array (Haiku's notation), else `repr(value)`."""
     if not _is_array(value):
         return repr(value)
-    return f"{_short_dtype(value.dtype)}[{','.join(str(size) for size in value.shape)}]"
+    return f"{_dtype_label(value.dtype)}[{','.join(str(size) for size in value.shape)}]"
 
 
-def _shape_and_dtype(value: Any) -> tuple[Any, Any] | None:
-    return (tuple(value.shape), np.dtype(value.dtype)) if _is_array(value) else None
+# "Duplicate array found ... <earlier> vs <later>" is what Haiku's tests match.
+_DUPLICATE_MISMATCH = (
+    "merge(check_duplicates=True): Duplicate array found in more than one structure, at "
+    "{module_name}.{name}, whose shape or dtype differs between them: {earlier} vs {later}. "
+    "Make the copies agree (e.g. cast with `astype`), or pass check_duplicates=False to keep "
+    "the last one."
+)
+
+
+def _check_same_layout(module_name: str, name: str, earlier: Any, later: Any) -> None:
+    """Raises unless both values are arrays of one shape and dtype, or both are not arrays."""
+    layouts = [
+        (value.shape, value.dtype) if _is_array(value) else None for value in (earlier, later)
+    ]
+    if layouts[0] != layouts[1]:
+        raise ValueError(
+            _DUPLICATE_MISMATCH.format(
+                module_name=module_name,
+                name=name,
+                earlier=_describe(earlier),
+                later=_describe(later),
+            )
+        )
 
 
 def merge(
@@ -206,21 +230,16 @@ def merge(
     Raises:
       ValueError: If `check_duplicates` is true and a repeated entry changes shape or dtype.
     """
-    out: dict[str, dict[str, Any]] = {}
+    # One flat dict keyed by (module_name, name): overwriting a key keeps its first position,
+    # which gives Haiku's order (modules and names as first seen) once nested again.
+    latest: dict[tuple[str, str], Any] = {}
     for structure in structures:
         for module_name, name, value in traverse(structure):
-            bundle = out.setdefault(module_name, {})
-            if check_duplicates and name in bundle:
-                previous = bundle[name]
-                if _shape_and_dtype(previous) != _shape_and_dtype(value):
-                    raise ValueError(
-                        "merge: Duplicate array found with different shape/dtype for "
-                        f"{module_name}.{name}: {_describe(previous)} vs {_describe(value)}. "
-                        "Make the duplicates agree (e.g. cast with `astype`), or pass "
-                        "check_duplicates=False to keep the last one."
-                    )
-            bundle[name] = value
-    return data_structures.to_haiku_dict(out)
+            key = (module_name, name)
+            if check_duplicates and key in latest:
+                _check_same_layout(module_name, name, latest[key], value)
+            latest[key] = value
+    return _nest((module_name, name, value) for (module_name, name), value in latest.items())
 
 
 def is_subset(

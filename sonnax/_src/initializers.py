@@ -133,34 +133,41 @@ class RandomUniform:
 
 def _compute_fans(
     shape: Sequence[int], fan_in_axes: Sequence[int] | None = None
-) -> tuple[Any, Any]:
-    """Returns ``(fan_in, fan_out)`` for a weight of the given shape.
+) -> tuple[int, int]:
+    """Counts the input and output units ``(fan_in, fan_out)`` of a weight.
+
+    Rules (Haiku's, reproduced for parity):
+
+    * rank 0 is one unit each way; rank 1 is ``shape[0]`` units each way; rank 2
+      is a dense ``(inputs, outputs)`` matrix. ``fan_in_axes`` is ignored here.
+    * rank 3 or more, without ``fan_in_axes``: a convolution kernel
+      ``(*spatial, inputs, outputs)``; both fans are multiplied by the number of
+      spatial positions (the receptive field).
+    * rank 3 or more, with ``fan_in_axes``: the fan-in multiplies the sizes that
+      ``fan_in_axes`` selects and the fan-out the sizes of every other position.
+      Positions are compared as written, so a negative entry such as ``-1``
+      counts towards the fan-in *and* still towards the fan-out.
 
     Args:
-        shape: Shape of the weight. Rank 0 counts as one unit, rank 1 as ``shape[0]``
-            units both ways, rank 2 as ``(inputs, outputs)``. Higher ranks are read
-            as convolution kernels ``(*spatial, inputs, outputs)`` whose spatial
-            size multiplies both fans, unless ``fan_in_axes`` is given.
-        fan_in_axes: For rank 3 or more only, the axes that make up the fan-in;
-            every other axis makes up the fan-out.
+        shape: Shape of the weight.
+        fan_in_axes: Axes making up the fan-in of a rank 3+ weight, or ``None``.
 
     Returns:
         The two unit counts.
     """
-    if len(shape) == 0:
+    rank = len(shape)
+    if rank == 0:
         return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    if len(shape) == 2:
-        return shape[0], shape[1]
-    if fan_in_axes is not None:
-        # Haiku indexes with the given axes (so negative axes count towards the
-        # fan-in) but builds the fan-out from non-negative positions; kept for parity.
-        fan_in = np.prod([shape[axis] for axis in fan_in_axes])
-        fan_out = np.prod([size for axis, size in enumerate(shape) if axis not in fan_in_axes])
-        return fan_in, fan_out
-    receptive_field = np.prod(shape[:-2])
-    return shape[-2] * receptive_field, shape[-1] * receptive_field
+    if rank <= 2:
+        # (inputs, outputs) for a matrix; a vector is its own fan-in and fan-out.
+        return shape[0], shape[-1]
+    if fan_in_axes is None:
+        receptive_field = math.prod(shape[:-2])
+        return receptive_field * shape[-2], receptive_field * shape[-1]
+    selected = set(fan_in_axes)
+    fan_in = math.prod(shape[axis] for axis in fan_in_axes)
+    fan_out = math.prod(size for position, size in enumerate(shape) if position not in selected)
+    return fan_in, fan_out
 
 
 class VarianceScaling:
@@ -224,6 +231,7 @@ class VarianceScaling:
     def _variance(self, shape: Sequence[int]) -> Any:
         """Returns ``scale / n`` for ``shape``, computed in float64 as Haiku does."""
         fan_in, fan_out = _compute_fans(shape, self.fan_in_axes)
+        units: float
         if self.mode == "fan_in":
             units = fan_in
         elif self.mode == "fan_out":
@@ -303,18 +311,30 @@ class Orthogonal:
                 f"Orthogonal initializer: `axis`={self.axis} is out of range for "
                 f"shape {tuple(shape)} of rank {len(shape)}."
             )
-        rows = shape[self.axis]
-        cols = math.prod(shape) // rows
-        tall_shape = (rows, cols) if rows > cols else (cols, rows)
-        gaussian = jax.random.normal(rng.next_rng_key(), tall_shape, dtype)
-        q, r = jnp.linalg.qr(gaussian)
-        # Fix the signs so Q is uniform over the orthogonal group.
-        q *= jnp.sign(jnp.diag(r))
-        if rows < cols:
-            q = q.T
-        q = jnp.reshape(q, (rows, *np.delete(shape, self.axis)))
-        q = jnp.moveaxis(q, 0, self.axis)
-        return jax.lax.convert_element_type(self.scale, dtype) * q
+        axis = self.axis % len(shape)
+        outputs = shape[axis]
+        other_sizes = (*shape[:axis], *shape[axis + 1 :])
+        matrix = _haar_semi_orthogonal(rng.next_rng_key(), outputs, math.prod(other_sizes), dtype)
+        # Unflatten the other axes, then put the outputs where `axis` says.
+        kernel = jnp.moveaxis(matrix.reshape(outputs, *other_sizes), 0, axis)
+        return jax.lax.convert_element_type(self.scale, dtype) * kernel
+
+
+def _haar_semi_orthogonal(key: jax.Array, rows: int, cols: int, dtype: Any) -> jax.Array:
+    """Returns a random ``(rows, cols)`` matrix whose shorter side is orthonormal.
+
+    A tall Gaussian matrix ``G = QR`` gives a ``Q`` with orthonormal columns. The
+    factorisation is only unique once the diagonal of ``R`` is made positive, so
+    each column of ``Q`` is multiplied by the sign of its diagonal entry; this makes
+    ``Q`` Haar-distributed (Mezzadri, 2007). A wide result is a tall one transposed.
+
+    The draw (one ``normal`` of shape ``(max, min)``) and each step match Haiku's
+    ``Orthogonal``, so for the same key the values are bit-identical.
+    """
+    tall = jax.random.normal(key, (max(rows, cols), min(rows, cols)), dtype)
+    q, r = jnp.linalg.qr(tall)
+    q = q * jnp.sign(jnp.diagonal(r))
+    return q.T if rows < cols else q
 
 
 class Identity:

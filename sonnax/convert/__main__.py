@@ -2,28 +2,32 @@
 
 import argparse
 import collections.abc
+import dataclasses
 import re
 import sys
-from typing import Any
 
 from sonnax.convert import _convert, _listing, _progress, errors
-from sonnax.convert._mapping import dtypes
+from sonnax.convert._mapping import dtypes, names
 
-_ERRORS = (
-    errors.ConvertError,
-    errors.InputNotFoundError,
-    errors.NotACheckpointError,
-    errors.CorruptCheckpointError,
-    errors.ChecksumError,
-    errors.UnsupportedError,
-    errors.OutputError,
+_LIST_HELP = (
+    "print the tensors and where each would go; no OUT. TRAINABLE is known only for SavedModels "
+    "('?' for checkpoints, which do not record it)"
 )
+
+
+def _error_classes(error: type[errors.ConvertError]) -> list[type[errors.ConvertError]]:
+    """`error` and all its subclasses, depth first."""
+    return [error, *(sub for child in error.__subclasses__() for sub in _error_classes(child))]
 
 
 def _epilog() -> str:
     """The exit-code table, built from the error classes so it cannot drift from them."""
-    by_code: dict[int, list[str]] = {0: ["success"], 2: ["usage error (bad arguments)"]}
-    for error in _ERRORS:
+    by_code: dict[int, list[str]] = {
+        0: ["success"],
+        1: ["an unexpected error: a bug in sonnax.convert (please report it with its traceback)"],
+        2: ["usage error (bad arguments)"],
+    }
+    for error in _error_classes(errors.ConvertError):
         summary = (error.__doc__ or "").strip().splitlines()[0]
         by_code.setdefault(error.exit_code, []).append(f"{error.__name__}: {summary}")
     lines = ["exit codes:"]
@@ -58,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("src", metavar="SRC", help="checkpoint directory, checkpoint prefix or SavedModel dir")
     add("out", metavar="OUT", nargs="?", help="the .npz to write (not needed with --list)")
-    add("--list", action="store_true", help="print the tensors and where each would go; no OUT")
+    add("--list", action="store_true", help=_LIST_HELP)
     add(
         "--include",
         metavar="REGEX",
@@ -78,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--include-slots",
         action="store_true",
-        help="also convert optimizer state (slots, Sonnet optimizer moments)",
+        help="also convert optimizer state (slot variables, the variables of Keras and TF1 "
+        "optimizers, Sonnet optimizer moments), into state",
     )
     add("--include-save-counter", action="store_true", help="also convert the save counter")
     add("--force", action="store_true", help="overwrite OUT if it exists")
@@ -101,7 +106,7 @@ def main(argv: collections.abc.Sequence[str] | None = None) -> int:
         parser.error("OUT is required unless --list is given")
     try:
         if args.list:
-            print(_listing.describe(args.src, **_plan_options(args)))
+            print(_listing.describe(args.src, _selection(args)))
         else:
             _convert_and_report(args)
     except errors.ConvertError as error:
@@ -110,13 +115,10 @@ def main(argv: collections.abc.Sequence[str] | None = None) -> int:
     return 0
 
 
-def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "include": args.include,
-        "exclude": args.exclude,
-        "include_slots": args.include_slots,
-        "include_save_counter": args.include_save_counter,
-    }
+def _selection(args: argparse.Namespace) -> names.Selection:
+    """The selection options, by their field names (the options' `dest` names are the same)."""
+    fields = dataclasses.fields(names.Selection)
+    return names.Selection(**{field.name: getattr(args, field.name) for field in fields})
 
 
 def _convert_and_report(args: argparse.Namespace) -> None:
@@ -128,7 +130,7 @@ def _convert_and_report(args: argparse.Namespace) -> None:
             dtype=args.dtype,
             overwrite=args.force,
             progress=display,
-            **_plan_options(args),
+            **dataclasses.asdict(_selection(args)),
         )
     finally:
         if display is not None:

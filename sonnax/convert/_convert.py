@@ -71,7 +71,8 @@ def convert(
       include: regexes searched in each variable name; if given, a tensor must match one.
       exclude: regexes searched in each variable name; a tensor matching any is left out.
       dtype: cast floating-point tensors to this dtype (e.g. `"bfloat16"`).
-      include_slots: also convert optimizer state (slot variables, Sonnet optimizer moments).
+      include_slots: also convert optimizer state (slot variables, variables an optimizer owns,
+        Sonnet optimizer moments), into `state`.
       include_save_counter: also convert the save counter (into `state`).
       overwrite: replace an existing `out`.
       progress: called as `progress(bytes_done, bytes_total)` after each tensor is written.
@@ -84,14 +85,14 @@ def convert(
     """
     start = time.perf_counter()
     target = dtypes.parse_dtype(dtype)
+    selection = names.Selection(
+        include=include or (),
+        exclude=exclude or (),
+        include_slots=include_slots,
+        include_save_counter=include_save_counter,
+    )
     with checkpoint_lib.open_checkpoint(src) as checkpoint:
-        placed = names.plan(
-            checkpoint.entries(),
-            include=include,
-            exclude=exclude,
-            include_slots=include_slots,
-            include_save_counter=include_save_counter,
-        )
+        placed = names.plan(checkpoint.entries(), selection)
         # Closing the stream stops its read-ahead before the checkpoint's files are closed.
         with contextlib.closing(_stream(checkpoint, placed.placements, target, progress)) as arrays:
             npz.write_arrays(out, arrays, overwrite=overwrite)

@@ -48,33 +48,16 @@ def format_listing(
     return "\n".join(lines)
 
 
-def describe(
-    src: str | os.PathLike[str],
-    *,
-    include: names.Patterns | None = None,
-    exclude: names.Patterns | None = None,
-    include_slots: bool = False,
-    include_save_counter: bool = False,
-) -> str:
+def describe(src: str | os.PathLike[str], selection: names.Selection) -> str:
     """Opens a checkpoint and returns its `--list` table; no tensor data is read.
 
     Args:
       src: a checkpoint directory, checkpoint prefix or SavedModel directory.
-      include: regexes searched in each variable name; if given, a tensor must match one.
-      exclude: regexes searched in each variable name; a tensor matching any is left out.
-      include_slots: place optimizer slot variables too.
-      include_save_counter: place the save counter too.
+      selection: which tensors would be converted; the others are listed as skipped.
 
     Returns:
       The table from `format_listing`.
     """
     with checkpoint_lib.open_checkpoint(src) as checkpoint:
         entries = checkpoint.entries()
-    placed = names.plan(
-        entries,
-        include=include,
-        exclude=exclude,
-        include_slots=include_slots,
-        include_save_counter=include_save_counter,
-    )
-    return format_listing(entries, placed)
+    return format_listing(entries, names.plan(entries, selection))

@@ -2,13 +2,13 @@
 
 
 class ConvertError(Exception):
-    """Base class of the errors `sonnax.convert` raises for bad input or output."""
+    """Any other conversion error; the base class of all `sonnax.convert` errors."""
 
-    exit_code: int = 1
+    exit_code: int = 7
 
 
 class InputNotFoundError(ConvertError):
-    """The input path does not exist, is empty, or cannot be opened."""
+    """The input, or a file it needs (a data shard), is missing, empty or cannot be read."""
 
     exit_code = 3
 

@@ -18,8 +18,13 @@ NAMES = [
     "saved_model",
     "snappy",
     "big_endian",
+    "collisions",
+    "keras_adam",
+    "tf1_optimizers",
 ]
-OBJECT_BASED = ["sonnet", "optimizer", "sharded", "saved_model"]
+OBJECT_BASED = ["sonnet", "optimizer", "sharded", "saved_model", "collisions", "keras_adam"]
+# Fixtures whose `<name>.roles.json` records TensorFlow's view of each variable's role.
+WITH_ROLES = ["optimizer", "saved_model", "keras_adam", "tf1_optimizers"]
 
 
 @dataclasses.dataclass
@@ -57,6 +62,15 @@ def as_bytes(array: np.ndarray) -> bytes | list[bytes]:
 def sonnet_variable_names(root: pathlib.Path) -> list[str]:
     """The names of the live Sonnet variables saved in the `sonnet` fixture, sorted."""
     return json.loads((root / "sonnet.names.json").read_text())
+
+
+def roles(root: pathlib.Path, name: str) -> dict[str, list[str]]:
+    """TensorFlow's roles of a fixture's variables: `{"params" | "state" | "optimizer": names}`;
+    all empty for a fixture without roles."""
+    path = root / f"{name}.roles.json"
+    if not path.exists():
+        return {"params": [], "state": [], "optimizer": []}
+    return json.loads(path.read_text())
 
 
 def proto_fields(descriptor, prefix: str = "") -> dict[str, dict[str, list]]:

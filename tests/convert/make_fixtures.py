@@ -4,7 +4,8 @@ Run with TensorFlow and Sonnet installed: `python tests/convert/make_fixtures.py
 Each fixture goes to `OUT_DIR/<name>/`; `OUT_DIR/<name>.json` records the path to open, and
 TensorFlow's own view of it (the oracle): keys, dtypes and shapes from `tf.train.load_checkpoint`,
 `tf.train.list_variables`, the object graph decoded by TensorFlow's protobuf classes, and each
-tensor's bytes (`OUT_DIR/<name>.values/<n>.bin`) or, for strings, its elements in hex.
+tensor's bytes (`OUT_DIR/<name>.values/<n>.bin`) or, for strings, its elements in hex. Some
+fixtures also record the role TensorFlow gives each variable (`make_optimizer_fixtures.py`).
 """
 
 import json
@@ -16,13 +17,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import bundle_writer  # noqa: E402
 import fixtures  # noqa: E402
+import make_optimizer_fixtures  # noqa: E402
 import numpy as np  # noqa: E402
 import sonnet as snt  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.core.framework import tensor_shape_pb2, tensor_slice_pb2, versions_pb2  # noqa: E402
-from tensorflow.core.protobuf import tensor_bundle_pb2, trackable_object_graph_pb2  # noqa: E402
+from tensorflow.core.protobuf import (  # noqa: E402
+    meta_graph_pb2,
+    saved_model_pb2,
+    saved_object_graph_pb2,
+    tensor_bundle_pb2,
+    trackable_object_graph_pb2,
+)
 from tensorflow.python.training import checkpoint_state_pb2  # noqa: E402
 
+tf.get_logger().setLevel("ERROR")  # TF1 optimizers warn of deprecations, burying real errors.
 _GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 # One array per dtype the reader supports, saved by name with `SaveV2` (so no variable kernel
 # is needed for the rarer dtypes). Values exercise sign, NaN and rounding-sensitive bits.
@@ -123,24 +132,15 @@ def sonnet(out: pathlib.Path) -> str:
     return str(directory)
 
 
-def optimizer(out: pathlib.Path) -> str:
-    """An MLP with a Sonnet Adam, a TF1 Adam (slot variables) and a dataset iterator (variant)."""
-    mlp = snt.nets.MLP([3, 2])
-    sonnet_adam = snt.optimizers.Adam(0.1)
-    tf1_adam = tf.compat.v1.train.AdamOptimizer(0.1)
-    x = tf.ones([2, 4])
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(mlp(x) ** 2)
-    gradients = tape.gradient(loss, mlp.trainable_variables)
-    sonnet_adam.apply(gradients, mlp.trainable_variables)
-    tf1_adam.apply_gradients(zip(gradients, mlp.trainable_variables, strict=True))
-    iterator = iter(tf.data.Dataset.range(10))
-    next(iterator)
-    checkpoint = tf.train.Checkpoint(
-        model=mlp, optimizer=sonnet_adam, tf1_optimizer=tf1_adam, iterator=iterator
-    )
-    manager = tf.train.CheckpointManager(checkpoint, str(out / "optimizer"), max_to_keep=2)
-    return manager.save()
+def collisions(out: pathlib.Path) -> str:
+    """Variables whose names collide: two entries of a dict both named `w`, two modules `lin`."""
+    holder = tf.Module(name="holder")
+    holder.vs = {"g": tf.Variable([1.0, 2.0], name="w"), "h": tf.Variable([3.0, 4.0], name="w")}
+    first, second = snt.Linear(2, name="lin"), snt.Linear(2, name="lin")
+    first(tf.ones([1, 1]))
+    second(tf.ones([1, 1]))
+    checkpoint = tf.train.Checkpoint(holder=holder, a=first, b=second)
+    return checkpoint.write(str(out / "collisions" / "ckpt"))
 
 
 def sharded(out: pathlib.Path) -> str:
@@ -194,13 +194,22 @@ def tf1(out: pathlib.Path) -> str:
 
 
 def saved_model(out: pathlib.Path) -> str:
-    """`tf.saved_model.save` of a module holding an MLP."""
+    """`tf.saved_model.save` of a module holding an MLP and a non-trainable step; the roles are
+    the trainability of the variables `tf.saved_model.load` restores."""
     module = tf.Module()
     module.mlp = snt.nets.MLP([3, 2])
     module.mlp(tf.ones([1, 4]))
+    module.step = tf.Variable(3, trainable=False, name="step")
     module.serve = tf.function(module.mlp, input_signature=[tf.TensorSpec([None, 4])])
-    tf.saved_model.save(module, str(out / "saved_model"))
-    return str(out / "saved_model")
+    path = str(out / "saved_model")
+    tf.saved_model.save(module, path)
+    restored = tf.saved_model.load(path)  # The view holds it only weakly.
+    descendants = tf.train.TrackableView(restored).descendants()
+    loaded = [v for v in descendants if isinstance(v, tf.Variable)]
+    trainable = [v.name.removesuffix(":0") for v in loaded if v.trainable]
+    others = [v.name.removesuffix(":0") for v in loaded if not v.trainable]
+    make_optimizer_fixtures.write_roles(out, "saved_model", trainable, others, [])
+    return path
 
 
 def _rewritten(out: pathlib.Path, name: str, skip: tuple[str, ...] = (), **options) -> str:
@@ -242,13 +251,16 @@ FIXTURES = [
     dtypes,
     slices,
     sonnet,
-    optimizer,
+    make_optimizer_fixtures.optimizer,
     sharded,
     partitioned,
     tf1,
     saved_model,
     snappy,
     big_endian,
+    collisions,
+    make_optimizer_fixtures.keras_adam,
+    make_optimizer_fixtures.tf1_optimizers,
 ]
 
 
@@ -318,10 +330,20 @@ def descriptors() -> dict[str, dict[str, list]]:
     return result
 
 
+def saved_model_descriptors() -> dict[str, dict[str, list]]:
+    """The fields of the SavedModel messages, of which the reader declares a few."""
+    result = {}
+    for module in (saved_model_pb2, meta_graph_pb2, saved_object_graph_pb2):
+        for descriptor in module.DESCRIPTOR.message_types_by_name.values():
+            result.update(fixtures.proto_fields(descriptor))
+    return result
+
+
 def main(out_dir: str) -> None:
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "descriptors.json").write_text(json.dumps(descriptors()))
+    (out / "saved_model_descriptors.json").write_text(json.dumps(saved_model_descriptors()))
     for make in FIXTURES:
         path = make(out)
         (out / f"{make.__name__}.json").write_text(json.dumps(oracle(path, out, make.__name__)))

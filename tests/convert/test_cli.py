@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sonnax.convert import __main__ as cli
-from sonnax.convert import errors
+from sonnax.convert import _keys, errors
 from sonnax.convert._mapping import names
 from sonnax.convert._read import checkpoint
 from sonnax.convert._write import npz
@@ -66,7 +66,9 @@ def test_list_shows_every_tensor_and_where_it_goes(tf_fixtures):
     assert lines[-1].endswith("; 23 to convert, 1 skipped")
 
 
-@pytest.mark.parametrize("name", ["sonnet", "optimizer", "tf1", "partitioned", "saved_model"])
+@pytest.mark.parametrize(
+    "name", ["sonnet", "optimizer", "tf1", "partitioned", "saved_model", "keras_adam"]
+)
 def test_converted_values_equal_what_tensorflow_reads(tf_fixtures, tmp_path, name):
     oracle = fixtures.load(tf_fixtures, name)
     out = tmp_path / "out.npz"
@@ -76,8 +78,9 @@ def test_converted_values_equal_what_tensorflow_reads(tf_fixtures, tmp_path, nam
         entries = ckpt.entries()
     numeric = {key for key, info in entries.items() if info.dtype is not None}
     assert re.match(rf"wrote {out}: {len(numeric)} tensors, ", result.stdout)
-    trees = dict(zip(npz.COLLECTIONS, npz.load(out), strict=True))
-    placed = names.plan(entries, include_slots=True, include_save_counter=True).placements
+    trees = dict(zip(_keys.COLLECTIONS, npz.load(out), strict=True))
+    selection = names.Selection(include_slots=True, include_save_counter=True)
+    placed = names.plan(entries, selection).placements
     assert {p.info.key for p in placed} == numeric
     for p in placed:
         array = trees[p.collection][p.module][p.name]
@@ -159,6 +162,12 @@ def _truncate_shard(tf_fixtures, tmp_path):
     return prefix, r"ckpt-2\.data-00000-of-00001.* past the end of the shard"
 
 
+def _missing_shard(tf_fixtures, tmp_path):
+    prefix, data = _sonnet_copy(tf_fixtures, tmp_path)
+    os.remove(data)
+    return prefix, r"ckpt-2\.data-00000-of-00001: data shard of entry .* cannot be opened"
+
+
 def _corrupt_index(tf_fixtures, tmp_path):
     prefix, _ = _sonnet_copy(tf_fixtures, tmp_path)
     index = pathlib.Path(f"{prefix}.index")
@@ -186,12 +195,13 @@ def _empty_directory(tf_fixtures, tmp_path):
         (lambda fx, tmp: ("", r"the path is empty"), 3),
         (_empty_directory, 3),
         (_not_a_checkpoint, 3),
+        (_missing_shard, 3),
         (_truncate_shard, 4),
         (_corrupt_index, 4),
         (_flip_tensor_byte, 4),
     ],
-    ids=["missing", "empty-path", "empty-dir", "not-a-checkpoint", "truncated-shard",
-         "corrupt-index", "crc-mismatch"],
+    ids=["missing", "empty-path", "empty-dir", "not-a-checkpoint", "missing-shard",
+         "truncated-shard", "corrupt-index", "crc-mismatch"],
 )  # fmt: skip
 def test_bad_input_exit_codes(tf_fixtures, tmp_path, make_input, code):
     source, message = make_input(tf_fixtures, tmp_path)
@@ -255,11 +265,37 @@ def test_usage_errors_exit_2(capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+def _subclasses(error: type) -> list[type]:
+    return [error, *(sub for child in error.__subclasses__() for sub in _subclasses(child))]
+
+
 def test_help_documents_every_exit_code(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     assert "  0  success" in text and "  2  usage error" in text
-    for error in (errors.ConvertError, *errors.ConvertError.__subclasses__(), errors.ChecksumError):
+    assert "  1  an unexpected error" in text
+    classes = _subclasses(errors.ConvertError)
+    assert len(classes) == 7
+    for error in classes:
         assert f"  {error.exit_code}  {error.__name__}: " in text
+    # A ConvertError never exits as an uncaught exception (1) or a usage error (2) would.
+    assert all(error.exit_code not in (0, 1, 2) for error in classes)
+    assert errors.ConvertError.exit_code == 7
+
+
+def test_a_convert_error_of_no_subclass_exits_7(monkeypatch, capsys):
+    def fail(src, selection):
+        raise errors.ConvertError("something else went wrong")
+
+    monkeypatch.setattr(cli._listing, "describe", fail)
+    assert cli.main(["--list", "SRC"]) == 7
+    assert capsys.readouterr().err == "sonnax.convert: error: something else went wrong\n"
+
+
+def test_list_shows_trainability_where_a_saved_model_records_it(tf_fixtures, capsys):
+    assert cli.main(["--list", fixtures.load(tf_fixtures, "saved_model").path]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
+    assert rows["step"][-2:] == ["no", "state/~/step"]
+    assert rows["mlp/linear_0/w"][-2:] == ["yes", "params/mlp/~/linear_0/w"]

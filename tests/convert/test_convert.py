@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sonnax.convert as snx_convert
+from sonnax.convert._mapping import names
 from sonnax.convert._write import npz
 from tests.convert import fixtures
 
@@ -51,6 +52,46 @@ def test_to_params_slots_and_save_counter_on_request(tf_fixtures):
     assert sorted(everything.state["adam/~/m/~/mlp/~/linear_1"]) == ["b", "w"]
     assert sorted(everything.state["~"]) == ["beta1_power", "beta2_power", "save_counter"]
     assert list(everything.skipped.values()) == ["not a variable (kind 'other')"]
+
+
+def _by_variable_name(tree: dict) -> dict[str, np.ndarray]:
+    """`{module: {name: array}}` keyed back by variable name (`net/~/w`, `Adam` -> `net/w/Adam`)."""
+    return {
+        "/".join([*(part for part in module.split("/~/") if part != "~"), leaf]): array
+        for module, leaves in tree.items()
+        for leaf, array in leaves.items()
+    }
+
+
+@pytest.mark.parametrize("name", ["keras_adam", "tf1_optimizers"])
+def test_optimizer_state_is_converted_only_on_request_and_into_state(tf_fixtures, name):
+    oracle = fixtures.load(tf_fixtures, name)
+    roles = fixtures.roles(tf_fixtures, name)
+    with snx_convert.open_checkpoint(oracle.path) as ckpt:
+        default = snx_convert.to_params(ckpt)
+        with_slots = snx_convert.to_params(ckpt, include_slots=True)
+        keys = {names.variable_name(info): key for key, info in ckpt.entries().items()}
+    assert sorted(_by_variable_name(default.params)) == roles["params"]
+    assert sorted(_by_variable_name(default.state)) == roles["state"]
+    assert _by_variable_name(with_slots.params).keys() == _by_variable_name(default.params).keys()
+    state = _by_variable_name(with_slots.state)
+    assert sorted(state) == sorted(roles["state"] + roles["optimizer"])
+    for variable in roles["optimizer"]:
+        assert state[variable].tobytes() == oracle.value(keys[variable]), variable
+
+
+def test_dict_entries_and_modules_that_share_a_name_stay_apart(tf_fixtures):
+    oracle = fixtures.load(tf_fixtures, "collisions")
+    with snx_convert.open_checkpoint(oracle.path) as ckpt:
+        result = snx_convert.to_params(ckpt)
+    assert sorted((module, leaf) for module in result.params for leaf in result.params[module]) == [
+        ("a", "b"), ("a", "w"), ("b", "b"), ("b", "w"),
+        ("holder/~/vs/~/g", "w"), ("holder/~/vs/~/h", "w"),
+    ]  # fmt: skip
+    for module, key in [("holder/~/vs/~/g", "holder/vs/g"), ("holder/~/vs/~/h", "holder/vs/h")]:
+        value = oracle.value(f"{key}/.ATTRIBUTES/VARIABLE_VALUE")
+        assert result.params[module]["w"].tobytes() == value
+    assert len(result.notes) == 6 and all("by its object path" in n for n in result.notes)
 
 
 def test_to_params_include_exclude_and_dtype(tf_fixtures):

@@ -22,7 +22,7 @@ def test_the_error_hierarchy_and_its_exit_codes():
         if isinstance(error, type) and issubclass(error, Exception)
     }
     assert hierarchy == {
-        "ConvertError": ("Exception", 1),
+        "ConvertError": ("Exception", 7),
         "InputNotFoundError": ("ConvertError", 3),
         "NotACheckpointError": ("ConvertError", 3),
         "CorruptCheckpointError": ("ConvertError", 4),

@@ -86,7 +86,10 @@ def test_checkpoint_path_resolves_to_tensorflow_prefix(tf_fixtures, name):
 
 @pytest.mark.parametrize("name", fixtures.OBJECT_BASED)
 def test_names_and_slots_match_tensorflow_object_graph(tf_fixtures, name):
+    """Slots are TensorFlow's slot variables and the variables its optimizers own; trainability
+    is known where TensorFlow records it (a SavedModel's variables, as restored)."""
     oracle, ckpt = _open(tf_fixtures, name)
+    roles = fixtures.roles(tf_fixtures, name)
     with ckpt:
         entries = ckpt.entries()
     for key, described in oracle.graph.items():
@@ -94,8 +97,11 @@ def test_names_and_slots_match_tensorflow_object_graph(tf_fixtures, name):
             continue
         info = entries[key]
         assert info.name == (described["full_name"] or key)
-        assert (info.kind == "slot") == described["slot"], key
-        assert info.trainable is None
+        owned = described["slot"] or info.name in roles["optimizer"]
+        assert (info.kind == "slot") == owned, key
+        trainable = {**dict.fromkeys(roles["state"], False), **dict.fromkeys(roles["params"], True)}
+        expected = trainable.get(info.name) if name == "saved_model" else None
+        assert info.trainable is expected, key
 
 
 def _unescape_path(key: str) -> str:
@@ -140,8 +146,11 @@ def test_kinds_of_optimizer_checkpoint(tf_fixtures):
         kinds = {info.object_path: info.kind for info in entries.values()}
         assert kinds["save_counter"] == "save_counter"
         assert kinds["model/_layers/0/w/.OPTIMIZER_SLOT/tf1_optimizer/m"] == "slot"
-        # Sonnet 2 optimizers keep their state as plain tracked variables, not slots.
-        assert kinds["optimizer/m/0"] == "variable"
+        # An optimizer's other variables are slots too: TF1 Adam's beta powers (its node holds
+        # slot variables) and a Sonnet 2 optimizer's (the root's `optimizer`).
+        assert kinds["tf1_optimizer/beta1_power"] == "slot"
+        assert kinds["optimizer/m/0"] == "slot"
+        assert kinds["model/_layers/0/w"] == "variable"
         iterator = entries["iterator/.ATTRIBUTES/ITERATOR_STATE"]
         assert (iterator.kind, iterator.dtype, iterator.object_path) == ("other", None, "iterator")
         with pytest.raises(errors.UnsupportedError, match=r"ITERATOR_STATE'.*DT_VARIANT"):

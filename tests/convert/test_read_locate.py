@@ -32,6 +32,17 @@ def test_unreadable_file(tmp_path, monkeypatch):
         checkpoint.open_checkpoint(tmp_path / "file")
 
 
+def test_unlistable_directory(tmp_path, monkeypatch):
+    def fail(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "listdir", fail)
+    with pytest.raises(
+        errors.InputNotFoundError, match=r"cannot list the directory: Permission denied"
+    ):
+        checkpoint.open_checkpoint(tmp_path)
+
+
 def test_not_a_checkpoint(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(errors.NotACheckpointError, match="notes.txt: not part of a checkpoint"):
@@ -55,9 +66,18 @@ def test_v1_checkpoint_format(tmp_path):
         (b"\xff\xfe", errors.NotACheckpointError, "cannot read it as text"),
         (b"model_checkpoint_path: 3", errors.NotACheckpointError, "does not parse"),
         (b"all_model_checkpoint_paths: 'a'", errors.NotACheckpointError, "no `model_checkp"),
-        (b"model_checkpoint_path: 'ckpt-9'", errors.InputNotFoundError, "names the checkpoint"),
+        (
+            b"model_checkpoint_path: 'ckpt-9'",
+            errors.InputNotFoundError,
+            r"names the checkpoint 'ckpt-9', but .*ckpt-9\.index does not exist$",
+        ),
+        (
+            b"model_checkpoint_path: 'sub/ckpt-9'",
+            errors.InputNotFoundError,
+            r"but neither .*sub/ckpt-9\.index nor .*/ckpt-9\.index exists$",
+        ),
     ],
-    ids=["binary", "syntax", "no_path", "missing"],
+    ids=["binary", "syntax", "no_path", "missing", "missing_moved"],
 )
 def test_bad_checkpoint_state_file(tmp_path, text, error, match):
     (tmp_path / "checkpoint").write_bytes(text)

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import pytest
 
 import sonnax
-from sonnax._src.core import frames, transform
+from sonnax._src.core import frames, interceptors
 
 
 def _linear_under_raw_vmap(lib):
@@ -73,7 +73,7 @@ def test_checked_code_runs_under_jit_of_apply():
 
 
 def test_context_can_be_reentered_and_keeps_names_unique():
-    context = transform.new_context(rng=jax.random.PRNGKey(0))
+    context = frames.Context({}, {}, sonnax.PRNGSequence(0), params_frozen=False)
     with context:
         first = sonnax.Linear(1)
         first(jnp.ones([1, 1]))
@@ -81,21 +81,26 @@ def test_context_can_be_reentered_and_keeps_names_unique():
         second = sonnax.Linear(1)
         second(jnp.ones([1, 1]))
     assert (first.module_name, second.module_name) == ("linear", "linear_1")
-    assert sorted(context.collect_params()) == ["linear", "linear_1"]
+    assert sorted(context.params) == ["linear", "linear_1"]
     assert not frames.inside_transform()
 
 
-def test_teardown_callbacks_run_only_on_success():
-    calls = []
-    context = transform.new_context()
-    context.add_teardown_callback(lambda: calls.append("done"))
-    with context:
-        pass
-    with pytest.raises(RuntimeError), context:
-        raise RuntimeError("boom")
-    assert calls == ["done"]
+def _fails_inside_a_module(x):
+    class Broken(sonnax.Module):
+        def __call__(self, x):
+            with sonnax.name_scope("scope"), sonnax.custom_getter(lambda next_, v, c: next_(v)):
+                sonnax.Linear(2)(x)
+                raise RuntimeError("boom")
+
+    return Broken()(x)
 
 
-def test_new_context_rejects_a_bad_key():
-    with pytest.raises(ValueError, match="new_context needs a JAX key"):
-        transform.new_context(rng="not a key")
+def test_an_error_inside_a_transform_leaves_no_frame_or_interceptor_behind():
+    x = jnp.ones([1, 3])
+    with pytest.raises(RuntimeError, match="boom"):
+        sonnax.transform(_fails_inside_a_module).init(jax.random.PRNGKey(0), x)
+    assert not frames.inside_transform()
+    assert not any(vars(interceptors.stacks).values())
+    model = sonnax.transform(lambda x: sonnax.Linear(2)(x))
+    params = model.init(jax.random.PRNGKey(0), x)
+    assert list(params) == ["linear"]

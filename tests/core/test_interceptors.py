@@ -161,3 +161,28 @@ def test_interceptors_outside_transform(public):
         ValueError, match=f"`hk.{public}` must be used as part of an `hk.transform`"
     ):
         getattr(sonnax, public)(interceptor)
+
+
+def _quantized_linear(lib):
+    def store_int8(next_creator, shape, dtype, init, context):
+        return jnp.round(next_creator(shape, dtype, init) * 100).astype(jnp.int8)
+
+    def dequantize(next_getter, value, context):
+        return next_getter(value.astype(context.original_dtype) / 100)
+
+    def f(x):
+        with lib.custom_creator(store_int8), lib.custom_getter(dequantize):
+            return lib.Linear(3)(x)
+
+    return lib.transform(f)
+
+
+def test_creator_may_store_what_a_getter_converts_like_haiku():
+    x = jnp.ones([2, 4])
+    results = {}
+    for lib in (haiku, sonnax):
+        model = _quantized_linear(lib)
+        params = model.init(jax.random.PRNGKey(0), x)
+        results[lib.__name__] = (params, model.apply(params, None, x))
+    assert results["sonnax"][0]["linear"]["w"].dtype == jnp.int8
+    jax.tree.map(np.testing.assert_array_equal, results["sonnax"], results["haiku"])

@@ -164,3 +164,42 @@ def test_module_methods_work_under_jit_grad_vmap():
     assert jax.tree.map(jnp.shape, grads) == jax.tree.map(jnp.shape, params)
     per_example = jax.vmap(f.apply, in_axes=(None, None, 0))(params, None, x)
     assert per_example.shape == (4,)
+
+
+def _custom_new_module(lib):
+    class Sized(lib.Module):
+        def __new__(cls, size, name=None):
+            instance = super().__new__(cls)
+            instance.made_by_new = size
+            return instance
+
+        def __init__(self, size, name=None):
+            super().__init__(name=name)
+            self.size = size
+
+        def __call__(self):
+            return self.made_by_new + self.size
+
+    return Sized
+
+
+@pytest.mark.parametrize("lib", [haiku, sonnax], ids=["haiku", "sonnax"])
+def test_custom_new_receives_the_constructor_arguments(lib):
+    seen = []
+    lib.transform(lambda: seen.append(_custom_new_module(lib)(3)())).init(None)
+    assert seen == [6]
+
+
+def test_repr_is_fixed_at_construction_like_haiku():
+    reprs = {}
+    for lib in (haiku, sonnax):
+
+        def f(lib=lib):
+            sizes = [3, 2]
+            mlp = lib.nets.MLP(sizes)
+            sizes.append(99)
+            reprs[lib.__name__] = repr(mlp)
+
+        lib.transform(f).init(None)
+    assert reprs["sonnax"] == reprs["haiku"]
+    assert "99" not in reprs["sonnax"]

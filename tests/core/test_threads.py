@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import sonnax as hk
+from sonnax._src import config as config_lib
 
 X = jnp.ones([2, 3])
 TIMEOUT_S = 30
@@ -110,32 +111,32 @@ def test_transform_in_one_thread_is_invisible_to_the_other():
 
 
 def test_config_context_is_thread_local():
-    default = hk.config.get_config().rng_reserve_size
+    default = config_lib.get_config().rng_reserve_size
     barrier = threading.Barrier(2, timeout=TIMEOUT_S)
 
     def with_context():
         with hk.config.context(rng_reserve_size=default + 5):
             barrier.wait()  # The other thread reads while this context is open.
-            seen = hk.config.get_config().rng_reserve_size
+            seen = config_lib.get_config().rng_reserve_size
             barrier.wait()
         return seen
 
     def without_context():
         barrier.wait()
-        seen = hk.config.get_config().rng_reserve_size
+        seen = config_lib.get_config().rng_reserve_size
         barrier.wait()
         return seen
 
     assert run_in_two_threads(with_context, without_context) == [default + 5, default]
-    assert hk.config.get_config().rng_reserve_size == default
+    assert config_lib.get_config().rng_reserve_size == default
 
 
 def test_config_set_in_a_thread_stays_in_that_thread():
-    default = hk.config.get_config().module_auto_repr
+    default = config_lib.get_config().module_auto_repr
 
     def set_and_read():
         hk.config.set(module_auto_repr=not default)
-        return hk.config.get_config().module_auto_repr
+        return config_lib.get_config().module_auto_repr
 
     assert run_in_two_threads(set_and_read) == [not default]
-    assert hk.config.get_config().module_auto_repr == default
+    assert config_lib.get_config().module_auto_repr == default

@@ -112,6 +112,21 @@ def test_attributes_go_to_the_target():
     _run(f)
 
 
+def test_building_leaves_the_factory_like_haiku():
+    # Haiku clears `_factory` only after `_target` is set, so the write is forwarded:
+    # the target gets `_factory = None` and the `Deferred` keeps its factory.
+    def probe(lib):
+        def f():
+            factory = lambda: lib.Linear(2)  # noqa: E731
+            deferred = lib.Deferred(factory)
+            target = deferred.target
+            return vars(target).get("_factory", "missing"), deferred._factory is factory
+
+        return lib.transform(f).apply({}, None)
+
+    assert probe(sonnax) == probe(haiku) == (None, True)
+
+
 def test_str_and_repr_show_the_target():
     def f():
         target = sonnax.Linear(2)

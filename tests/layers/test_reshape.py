@@ -127,3 +127,15 @@ def test_haiku_and_sonnax_infer_the_same_shape_for_numpy_dims():
     expected = haiku.transform(lambda x: haiku.Reshape((-1, D))(x)).apply({}, None, X)
     assert out.shape == expected.shape
     assert all(type(d) is int for d in out.shape)
+
+
+# Haiku's own reshape divides 0 by 0 here (numpy warns); sonnax does not.
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning:haiku")
+@pytest.mark.parametrize("output_shape", [(0, -1), (2, -1), (-1, 0)], ids=str)
+def test_zero_size_inputs_match_haiku(output_shape):
+    x = jnp.ones([3, 0])
+    shapes = [
+        lib.transform(lambda x, lib=lib: lib.Reshape(output_shape)(x)).apply({}, None, x).shape
+        for lib in (haiku, sonnax)
+    ]
+    assert shapes[0] == shapes[1]

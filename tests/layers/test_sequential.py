@@ -1,7 +1,9 @@
 """Tests for sonnax/_src/layers/sequential.py, with dm-haiku 0.0.17 as the oracle."""
 
 import inspect
+import re
 
+import haiku
 import jax
 import jax.numpy as jnp
 import pytest
@@ -87,7 +89,7 @@ def test_to_module_keeps_the_function_docs_and_signature():
     cls = sonnax.to_module(shifted)
     assert cls.__doc__ == shifted.__doc__
     assert cls.__call__.__name__ == "shifted"
-    assert cls.__call__.__wrapped__ is shifted
+    assert inspect.unwrap(cls.__call__) is shifted
     assert inspect.signature(cls.__call__) == inspect.signature(shifted)
 
 
@@ -95,14 +97,24 @@ def test_to_module_jit_and_vmap():
     helpers.assert_jit_and_vmap_match(_to_module_build(TO_MODULE["default_name"]), X)
 
 
+def test_to_module_class_is_named_like_haiku():
+    def build(lib):
+        cls = lib.to_module(_shift_fn(lib))
+        return lib.transform(lambda: (cls.__name__, repr(cls(name="foo")))).apply({}, None)
+
+    assert build(sonnax) == build(haiku) == ("ToModuleWrapper", "ToModuleWrapper(name='foo')")
+
+
 def test_to_module_rejects_a_non_string_name():
+    garbage = object()
+
     def trigger(lib):
         cls = lib.to_module(_shift_fn(lib))
-        lib.transform(lambda: cls(X)).init(None)
+        lib.transform(lambda: cls(garbage)).init(None)
 
     helpers.assert_raises_like_haiku(
         TypeError,
-        "Expected a string name as the first argument to the module constructor",
-        r"`hk.to_module\(shifted\)` returns a class",
+        f"Expected a string name .* got: {re.escape(str(garbage))}",
+        r"`hk.to_module\(shifted\)`.*gives back a module class, not a module",
         trigger,
     )

@@ -113,3 +113,46 @@ def test_multi_transform_shares_params_between_apply_functions(lib, key):
     encode, decode = f.apply
     full = lib.transform(lambda x: encoder_decoder(lib)()[0](x)).apply(params, None, X)
     np.testing.assert_allclose(decode(params, None, encode(params, None, X)), full, rtol=1e-6)
+
+
+def test_multi_transform_state_errors_say_where(key):
+    def f():
+        def step(x):
+            return x + hk.get_state("count", [], jnp.int32, init=jnp.zeros)
+
+        return (lambda x: x), {"plain": lambda x: x, "step": step}
+
+    g = hk.multi_transform(f)
+    params = g.init(key, X)
+    np.testing.assert_array_equal(g.apply["plain"](params, None, X), X)
+    match = r"apply function at `\['step'\]` .*\['~'\].*use `hk.multi_transform_with_state`"
+    with pytest.raises(ValueError, match=match):
+        g.apply["step"](params, None, X)
+    with pytest.raises(ValueError, match=r"^The init function .*\['~'\]"):
+        hk.multi_transform(lambda: (f()[1]["step"], ())).init(key, X)
+
+
+def nested_tree_built_with_params(lib):
+    class Offset(lib.Module):
+        def __init__(self):
+            super().__init__()
+            # Made in the constructor with a random init, so finding the tree needs a key.
+            self.b = lib.get_parameter("b", [2], init=lib.initializers.RandomNormal())
+
+        def __call__(self, x):
+            return x + self.b
+
+    def f():
+        offset = Offset()
+        return offset, {"a": (offset, None), "b": [offset, lambda x: 2 * x]}
+
+    return f
+
+
+def test_apply_tree_structure_matches_haiku(key):
+    f = hk.multi_transform(nested_tree_built_with_params(hk))
+    g = haiku.multi_transform(nested_tree_built_with_params(haiku))
+    assert jax.tree.structure(f.apply) == jax.tree.structure(g.apply)
+    params = f.init(key, X[:, :2])
+    assert_trees_equal(params, g.init(key, X[:, :2]))
+    assert_trees_equal(f.apply["b"][1](params, None, X), g.apply["b"][1](params, None, X))

@@ -11,14 +11,13 @@ from __future__ import annotations
 import collections
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax.extend.core
 
 from sonnax._src import config
-from sonnax._src.typing import MutableParams, MutableState
 
 if TYPE_CHECKING:
     from sonnax._src.core.module import Module
@@ -197,13 +196,12 @@ class Context:
     ):
         self.params = params
         self.state = state
-        self.initial_state = {bundle: dict(values) for bundle, values in state.items()}
+        self.initial_state = copy_tree(state)
         self.rng_sequence = rng_sequence
         self.params_frozen = params_frozen
         self._counter: collections.Counter[str] = collections.Counter()
         self._names: set[str] = set()
         self._entered: list[Frame] = []
-        self._teardown: list[Callable[[], None]] = []
 
     def __enter__(self) -> Context:
         frame = Frame(
@@ -226,19 +224,8 @@ class Context:
         traceback: TracebackType | None,
     ) -> None:
         pop(self._entered.pop())
-        if exc_type is None:
-            for callback in self._teardown:
-                callback()
 
-    def add_teardown_callback(self, callback: Callable[[], None]) -> None:
-        """Runs `callback` each time the context exits without an error."""
-        self._teardown.append(callback)
 
-    def collect_params(self) -> MutableParams:
-        return {bundle: dict(values) for bundle, values in self.params.items() if values}
-
-    def collect_state(self) -> MutableState:
-        return {bundle: dict(values) for bundle, values in self.state.items() if values}
-
-    def collect_initial_state(self) -> MutableState:
-        return {bundle: dict(v) for bundle, v in self.initial_state.items() if v}
+def copy_tree(tree: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A two-level copy of a params/state tree, leaving out empty modules."""
+    return {bundle: dict(values) for bundle, values in tree.items() if values}

@@ -81,10 +81,7 @@ def _call_in_scope(
 
 
 def _module_repr(module: Module) -> str:
-    recorded = module.__dict__.get("_sonnax_init_args")
-    if recorded is None:
-        return object.__repr__(module)
-    return auto_repr(type(module), *recorded[0], **recorded[1])
+    return module.__dict__.get("_sonnax_repr") or object.__repr__(module)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -94,14 +91,20 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1024)
+def _signature_of(init: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(init)
+
+
 def auto_repr(cls: type, *args: Any, **kwargs: Any) -> str:
     """`Cls(arg=value, ...)` listing the constructor arguments that differ from defaults."""
+    signature = _signature_of(_init_of(cls))
     try:
-        bound = inspect.signature(_init_of(cls)).bind(None, *args, **kwargs)
+        bound = signature.bind(None, *args, **kwargs)
     except TypeError:
         return f"{cls.__name__}(...)"
     items = []
-    for parameter in list(inspect.signature(_init_of(cls)).parameters.values())[1:]:
+    for parameter in list(signature.parameters.values())[1:]:
         if parameter.name not in bound.arguments:
             continue
         value = bound.arguments[parameter.name]
@@ -146,9 +149,10 @@ class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
         return cls
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        module = _new_instance(cls)
-        record = config.get_config().module_auto_repr and getattr(cls, "AUTO_REPR", True)
-        object.__setattr__(module, "_sonnax_init_args", (args, kwargs) if record else None)
+        module = _new_instance(cls, args, kwargs)
+        # Rendered now, as Haiku does: later changes to the arguments must not show.
+        if config.get_config().module_auto_repr and getattr(cls, "AUTO_REPR", True):
+            object.__setattr__(module, "_sonnax_repr", auto_repr(cls, *args, **kwargs))
         _wrapped_init(cls)(module, *args, **kwargs)
         if not hasattr(module, "module_name"):
             raise ValueError(
@@ -164,9 +168,9 @@ class ModuleMetaclass(type(Protocol)):  # type: ignore[misc]
         return signature.replace(parameters=tuple(signature.parameters.values())[1:])
 
 
-def _new_instance(cls: Any) -> Any:
+def _new_instance(cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     new = cls.__new__
-    return object.__new__(cls) if new is object.__new__ else new(cls)
+    return object.__new__(cls) if new is object.__new__ else new(cls, *args, **kwargs)
 
 
 def _accessors(value: property) -> tuple[Any, Any, Any]:
@@ -223,7 +227,6 @@ class Module(metaclass=ModuleMetaclass):
         self._submodules = set()
         self.module_name = name
         self.name = name.rsplit("/", 1)[-1]
-        self._creation_frame_id = frame.frame_id
 
     __post_init__ = __init__
 

@@ -44,24 +44,16 @@ def bundle_name(frame: frames.Frame) -> str:
     return "~" if module is None else naming.name_of(module)
 
 
-def lift_prefix(frame: frames.Frame) -> str | None:
-    """Names of the enclosing lifted modules during init (see `lift`), else `None`."""
-    if frame.params_frozen:
-        return None
-    prefixes = []
-    for outer in frames.all_frames():
-        if outer.module_stack:
-            prefix = getattr(outer.module_stack[-1].module, "lift_prefix_name", None)
-            if prefix:
-                prefixes.append(prefix)
-    return "/".join(reversed(prefixes)) + "/" if prefixes else None
-
-
 def getter_context(
     frame: frames.Frame, bundle: str, name: str, shape: Any, dtype: Any, init: Any
 ) -> interceptors.GetterContext:
     return interceptors.GetterContext(
-        f"{bundle}/{name}", frame.current_module(), dtype, shape, init, lift_prefix(frame)
+        f"{bundle}/{name}",
+        frame.current_module(),
+        dtype,
+        shape,
+        init,
+        None,  # lifted_prefix_name: filled in once `lift` exists (issue 4).
     )
 
 
@@ -164,7 +156,10 @@ def get_parameter(
         if value is not DO_NOT_STORE:
             if frame.params_frozen:
                 raise ValueError(_missing_message(frame, bundle, name))
-            _check_value(value, f"{bundle}/{name}", shape, dtype)
+            if value is None:
+                raise ValueError(f"Parameters cannot be `None` (parameter {bundle}/{name!r}).")
+            # Shape and dtype are checked below, after the getters: a creator may store a
+            # value (say int8) that a getter turns into what the module asked for.
             frame.params.setdefault(bundle, {})[name] = value
     if interceptors.stacks.param_getters:
         context = getter_context(frame, bundle, name, shape, dtype, init)
@@ -181,4 +176,4 @@ def get_params() -> Params:
       `{module_name: {name: array}}`.
     """
     frame = frames.assert_inside("get_params")
-    return {bundle: dict(values) for bundle, values in frame.params.items()}
+    return frames.copy_tree(frame.params)

@@ -110,15 +110,6 @@ class PRNGSequence(Iterator[jax.Array]):
             self._key = key
             self._subkeys.extend(subkeys)
 
-    def reserve_up_to_full(self) -> None:
-        """Tops the reserve up to (or trims it to) `config.rng_reserve_size` keys."""
-        size = config.get_config().rng_reserve_size
-        missing = size - len(self._subkeys)
-        if missing > 0:
-            self.reserve(missing)
-        elif missing < 0:
-            self._subkeys = collections.deque(list(self._subkeys)[:size])
-
     @property
     def internal_state(self) -> PRNGSequenceState:
         """The `(key, reserved_subkeys)` that fully describe this sequence."""
@@ -147,13 +138,25 @@ class PRNGSequence(Iterator[jax.Array]):
 
 
 def to_prng_sequence(rng: Any, error_message: str) -> PRNGSequence | None:
-    """Wraps the `rng` argument of init/apply, naming the signature when it is not a key."""
+    """The rng argument of init/apply as a sequence (`None` stays `None`).
+
+    Args:
+      rng: `None`, a `PRNGSequence`, a JAX key or an int seed.
+      error_message: what to say if `rng` is none of these.
+
+    Returns:
+      The sequence, or `None`.
+
+    Raises:
+      ValueError: `error_message`, with the offending value.
+    """
     if rng is None or isinstance(rng, PRNGSequence):
         return rng
     try:
-        return PRNGSequence(rng)
-    except Exception as e:
-        raise ValueError(f"{error_message}. The object was of type {type(rng)}: {rng}") from e
+        sequence = PRNGSequence(rng)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ValueError(f"{error_message}; got a {type(rng).__name__}: {rng!r}") from e
+    return sequence
 
 
 def _sequence_or_fail(frame: frames.Frame) -> PRNGSequence:

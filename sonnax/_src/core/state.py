@@ -83,7 +83,7 @@ def set_state(name: str, value: Any) -> None:
             frame.current_module(),
             jax.tree.map(lambda x: getattr(x, "dtype", None), value),
             jax.tree.map(lambda x: getattr(x, "shape", None), value),
-            params.lift_prefix(frame),
+            None,  # lifted_prefix_name: filled in once `lift` exists (issue 4).
         )
         value = interceptors.run_chain(interceptors.stacks.state_setters, context, value)
         if value is params.DO_NOT_STORE:
@@ -94,15 +94,11 @@ def set_state(name: str, value: Any) -> None:
     current[name] = value
 
 
-def _copy(tree: dict[str, dict[str, Any]]) -> State:
-    return {bundle: dict(values) for bundle, values in tree.items() if values}
-
-
 def get_current_state() -> State:
     """A copy of the state as it stands now (what `apply` would return). Runs no getters."""
-    return _copy(frames.assert_inside("get_current_state").state)
+    return frames.copy_tree(frames.assert_inside("get_current_state").state)
 
 
 def get_initial_state() -> State:
     """A copy of the initial state (what `init` returns, or what `apply` was given)."""
-    return _copy(frames.assert_inside("get_initial_state").initial_state)
+    return frames.copy_tree(frames.assert_inside("get_initial_state").initial_state)

@@ -19,54 +19,28 @@ from sonnax._src.core import frames
 from sonnax._src.core import rng as rng_lib
 from sonnax._src.typing import MutableParams, MutableState, Params, State
 
-_RNG_ERROR = (
-    "{f} must be called with an RNG as the {position} argument, "
-    "the required signature is: `{signature}`"
+
+def _bad_rng_message(function: str, position: str, signature: str) -> str:
+    # "must be called with an RNG as the ... argument" is the phrase Haiku's tests match.
+    return (
+        f"{function} must be called with an RNG as the {position} argument: its signature is "
+        f"`{signature}`, where rng is a JAX key, an int seed or None"
+    )
+
+
+INIT_RNG_ERROR = _bad_rng_message("Init", "first", "init(rng, *args, **kwargs)")
+APPLY_RNG_ERROR = _bad_rng_message("Apply", "second", "apply(params, rng, *args, **kwargs)")
+APPLY_RNG_STATE_ERROR = _bad_rng_message(
+    "Apply", "third", "apply(params, state, rng, *args, **kwargs)"
 )
-INIT_RNG_ERROR = _RNG_ERROR.format(f="Init", position="first", signature="init(rng, *a, **k)")
-APPLY_RNG_ERROR = _RNG_ERROR.format(
-    f="Apply", position="second", signature="apply(params, rng, *a, **k)"
-)
-APPLY_RNG_STATE_ERROR = _RNG_ERROR.format(
-    f="Apply", position="third", signature="apply(params, state, rng, *a, **k)"
-)
-_TRACER_HINT = (
-    "An UnexpectedTracerError was raised while inside a sonnax transformed function (see "
-    "error above). Hint: are you using a JAX transform or control-flow function (jax.vmap, "
-    "jax.lax.scan, ...) inside the transformed function? Use the sonnax version instead "
-    "(hk.vmap, hk.scan, ...): raw JAX transforms need pure functions, and modules are not."
-)
-_STATE_IN_STATELESS = (
-    "If your transformed function uses `hk.{get,set}_state` then use `hk.transform_with_state`."
+_USES_STATE = (
+    "The function transformed without state called `get_state`/`set_state`: transform it "
+    "with `hk.transform_with_state` instead, and pass and receive the state explicitly."
 )
 
 
 class NonEmptyStateError(ValueError):
     """A function transformed without state used `get_state`/`set_state`."""
-
-
-def new_context(
-    *,
-    params: Params | None = None,
-    state: State | None = None,
-    rng: jax.Array | int | rng_lib.PRNGSequence | None = None,
-) -> frames.Context:
-    """A context in which modules can be used outside `transform` (as init, or as
-    apply when `params` is given).
-
-    Args:
-      params: parameters to use; `None` creates them (init).
-      state: state to start from.
-      rng: a key, seed or sequence for `next_rng_key`.
-
-    Returns:
-      The context; enter it with `with`.
-    """
-    sequence = rng_lib.to_prng_sequence(rng, "new_context needs a JAX key, an int seed or None")
-    frozen = params is not None
-    own_params = {bundle: dict(values) for bundle, values in (params or {}).items()}
-    own_state = {bundle: dict(values) for bundle, values in (state or {}).items()}
-    return frames.Context(own_params, own_state, sequence, frozen)
 
 
 def check_mapping(name: str, mapping: Any) -> Mapping[str, Any]:
@@ -75,13 +49,21 @@ def check_mapping(name: str, mapping: Any) -> Mapping[str, Any]:
         return {}
     if not isinstance(mapping, Mapping):
         raise TypeError(
-            f"{name} argument does not appear valid. It should be a mapping but is of type "
-            f"{type(mapping)}. For reference the parameters for apply are "
-            "`apply(params, rng, ...)` for `hk.transform` and "
-            "`apply(params, state, rng, ...)` for `hk.transform_with_state`.\n"
-            f"The argument was: {mapping!r}."
+            f"The {name} argument does not appear valid: expected a mapping "
+            f"{{module_name: {{name: array}}}}, got {type(mapping).__name__} {mapping!r}. "
+            "Apply's leading arguments are `apply(params, rng, ...)` after `hk.transform` "
+            "and `apply(params, state, rng, ...)` after `hk.transform_with_state`."
         )
     return mapping
+
+
+def _reserved_keyword(kwargs: Mapping[str, Any], name: str) -> None:
+    if name in kwargs:
+        raise TypeError(
+            f"`apply` was given {name}= by keyword, but after this transform its `{name}` is "
+            "filled in by sonnax. If the transformed function has an argument of that name, "
+            "pass them positionally instead."
+        )
 
 
 def _run(f: Callable[..., Any], context: frames.Context, args: Any, kwargs: Any) -> Any:
@@ -89,25 +71,16 @@ def _run(f: Callable[..., Any], context: frames.Context, args: Any, kwargs: Any)
         try:
             return f(*args, **kwargs)
         except jax.errors.UnexpectedTracerError as e:
-            raise jax.errors.UnexpectedTracerError(_TRACER_HINT) from e
-
-
-def _parameters(f: Callable[..., Any]) -> list[inspect.Parameter]:
-    try:
-        return list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        return [
-            inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
-            inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
-        ]
-
-
-def _leading(*names: str) -> list[inspect.Parameter]:
-    return [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+            raise jax.errors.UnexpectedTracerError(
+                "A JAX tracer escaped while running a sonnax transformed function (see the error "
+                "above). A raw JAX transform or control-flow function (jax.vmap, jax.lax.scan, "
+                "...) used on code that calls modules is the usual cause: modules are not pure "
+                "functions; use the sonnax version of the transform (hk.vmap, hk.scan, ...)."
+            ) from e
 
 
 class _TransformedFn:
-    """Base of the init/apply callables: picklable, with a readable signature.
+    """Base of the init/apply callables: picklable, named, with a readable signature.
 
     The signature is `leading` followed by the wrapped function's parameters,
     less the first `replaces` of them (the ones this wrapper fills in or renames).
@@ -115,53 +88,63 @@ class _TransformedFn:
 
     leading: tuple[str, ...] = ()
     replaces = 0
+    role = "apply_fn"
 
     def __init__(self, f: Callable[..., Any]):
         self._original_fn = getattr(f, "_original_fn", f)
         self._f = f
+        # JAX names jitted computations after `__name__` (e.g. `jit_apply_fn`).
+        self.__name__ = self.__qualname__ = self.role
 
     @functools.cached_property
     def __signature__(self) -> inspect.Signature:
-        # Cached: `jax.jit` asks for it on every trace.
-        params = _leading(*self.leading) + _parameters(self._f)[self.replaces :]
-        return inspect.Signature(params, __validate_parameters__=False)
+        # Cached: `jax.jit` reads it on every trace.
+        try:
+            wrapped = list(inspect.signature(self._f).parameters.values())
+        except (TypeError, ValueError):
+            wrapped = [
+                inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+                inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD),
+            ]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        leading = [inspect.Parameter(name, kind) for name in self.leading]
+        return inspect.Signature(leading + wrapped[self.replaces :], __validate_parameters__=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "__signature__"}
 
     def __repr__(self) -> str:
         name = getattr(self._original_fn, "__name__", repr(self._original_fn))
-        return f"<{type(self).__name__.strip('_')} of {name}>"
+        return f"<sonnax {self.__name__} of {name}>"
 
 
-class _InitWithState(_TransformedFn):
+class _Init(_TransformedFn):
     leading = ("rng",)
+    role = "init_fn"
 
-    def __call__(
-        self, rng_key: Any, *args: Any, **kwargs: Any
-    ) -> tuple[MutableParams, MutableState]:
-        sequence = rng_lib.to_prng_sequence(rng_key, INIT_RNG_ERROR)
+    def __call__(self, rng: Any, *args: Any, **kwargs: Any) -> tuple[MutableParams, MutableState]:
+        sequence = rng_lib.to_prng_sequence(rng, INIT_RNG_ERROR)
         context = frames.Context({}, {}, sequence, params_frozen=False)
         _run(self._f, context, args, kwargs)
-        return context.collect_params(), context.collect_initial_state()
+        params, state = frames.copy_tree(context.params), frames.copy_tree(context.initial_state)
+        return typing.cast(MutableParams, params), typing.cast(MutableState, state)
 
 
-class _ApplyWithState(_TransformedFn):
+class _Apply(_TransformedFn):
     leading = ("params", "state", "rng")
 
     def __call__(
-        self, params: Params | None, state: State | None, rng_key: Any, *args: Any, **kwargs: Any
+        self, params: Params | None, state: State | None, rng: Any, *args: Any, **kwargs: Any
     ) -> tuple[Any, MutableState]:
-        error = APPLY_RNG_STATE_ERROR if state is not None else APPLY_RNG_ERROR
-        params = check_mapping("params", params)
-        state = check_mapping("state", state)
-        sequence = rng_lib.to_prng_sequence(rng_key, error)
-        own_state = {bundle: dict(values) for bundle, values in state.items()}
+        sequence = rng_lib.to_prng_sequence(
+            rng, APPLY_RNG_ERROR if state is None else APPLY_RNG_STATE_ERROR
+        )
         # Frozen params are only read, never written, so the caller's mapping is used as is.
-        frozen = typing.cast(dict[str, dict[str, Any]], params)
+        frozen = typing.cast(dict[str, dict[str, Any]], check_mapping("params", params))
+        own_state = frames.copy_tree(check_mapping("state", state))
         context = frames.Context(frozen, own_state, sequence, params_frozen=True)
         out = _run(self._f, context, args, kwargs)
-        return out, context.collect_state()
+        return out, typing.cast(MutableState, frames.copy_tree(context.state))
 
 
 class TransformedWithState(NamedTuple):
@@ -188,16 +171,6 @@ class Transformed(NamedTuple):
     apply: Callable[..., Any]
 
 
-def _check_not_jax_transformed(f: Any) -> None:
-    if any(token in str(type(f)) for token in ("PmapFunction", "PjitFunction")):
-        raise ValueError(
-            "A common error is to pass an already jit (or pmap) decorated function into "
-            "hk.transform (e.g. `hk.transform(jax.jit(f))`). Instead jit/pmap the init or "
-            "apply function you get back (e.g. `jax.jit(hk.transform(f).apply)`): the "
-            "function given to transform is not pure, init and apply are."
-        )
-
-
 def transform_with_state(f: Callable[..., Any]) -> TransformedWithState:
     """Transforms a function using modules, parameters and state into pure functions.
 
@@ -214,18 +187,27 @@ def transform_with_state(f: Callable[..., Any]) -> TransformedWithState:
 
     Returns:
       `TransformedWithState(init, apply)`.
+
+    Raises:
+      ValueError: `f` is already jitted or pmapped (transform first, then jit).
     """
-    _check_not_jax_transformed(f)
-    return TransformedWithState(_InitWithState(f), _ApplyWithState(f))
+    if callable(getattr(f, "lower", None)):  # What jax.jit and jax.pmap return.
+        raise ValueError(
+            f"hk.transform was given a function already wrapped by jax.jit or jax.pmap ({f!r}). "
+            "The function given to transform uses modules, so it is not pure; transform it "
+            "first and jit or pmap the pure result instead: `jax.jit(hk.transform(f).apply)`."
+        )
+    return TransformedWithState(_Init(f), _Apply(f))
 
 
 class _InitWithoutState(_TransformedFn):
     leading, replaces = ("rng",), 1
+    role = "init_fn"
 
-    def __call__(self, *args: Any, **kwargs: Any) -> MutableParams:
-        params, state = self._f(*args, **kwargs)
+    def __call__(self, rng: Any, *args: Any, **kwargs: Any) -> MutableParams:
+        params, state = self._f(rng, *args, **kwargs)
         if state:
-            raise NonEmptyStateError(_STATE_IN_STATELESS)
+            raise NonEmptyStateError(_USES_STATE)
         return params
 
 
@@ -233,16 +215,10 @@ class _ApplyWithoutState(_TransformedFn):
     leading, replaces = ("params",), 2
 
     def __call__(self, params: Params | None, *args: Any, **kwargs: Any) -> Any:
-        if "state" in kwargs:
-            raise TypeError(
-                "Haiku transform adds three arguments (params, state, rng) to apply. If the "
-                "functions you are transforming use the same names you must pass them "
-                "positionally (e.g. `f.apply(.., my_state)` and not by name (e.g. "
-                "`f.apply(.., state=my_state)`)"
-            )
+        _reserved_keyword(kwargs, "state")
         out, state = self._f(params, None, *args, **kwargs)
         if state:
-            raise NonEmptyStateError(_STATE_IN_STATELESS)
+            raise NonEmptyStateError(_USES_STATE)
         return out
 
 
@@ -271,19 +247,25 @@ def transform(f: Callable[..., Any], *, apply_rng: bool = True) -> Transformed:
     Args:
       f: a function that may use `get_parameter`, `next_rng_key` and modules
         (use `transform_with_state` if it uses state).
-      apply_rng: removed; must be True (see `without_apply_rng`).
+      apply_rng: no longer supported except as True (see `without_apply_rng`).
 
     Returns:
       `Transformed(init, apply)`.
     """
     if not apply_rng:
         raise ValueError(
-            "The apply_rng argument has been removed and hk.transform now *always* applies "
-            "an rng.\nReplace hk.transform(..., apply_rng=False) with "
-            "hk.without_apply_rng(hk.transform(...)).\n"
-            "Replace hk.transform(..., apply_rng=True) with hk.transform(...)."
+            "hk.transform(f, apply_rng=False) is not supported: apply always takes an rng "
+            "argument. For an apply without one, use hk.without_apply_rng(hk.transform(f))."
         )
     return without_state(transform_with_state(f))
+
+
+class _InitWithEmptyState(_TransformedFn):
+    leading, replaces = ("rng",), 1
+    role = "init_fn"
+
+    def __call__(self, rng: Any, *args: Any, **kwargs: Any) -> tuple[MutableParams, MutableState]:
+        return self._f(rng, *args, **kwargs), {}
 
 
 class _ApplyWithEmptyState(_TransformedFn):
@@ -291,13 +273,6 @@ class _ApplyWithEmptyState(_TransformedFn):
 
     def __call__(self, params: Params, state: State | None, *args: Any, **kwargs: Any) -> Any:
         return self._f(params, *args, **kwargs), {}
-
-
-class _InitWithEmptyState(_TransformedFn):
-    leading, replaces = ("rng",), 1
-
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple[MutableParams, MutableState]:
-        return self._f(*args, **kwargs), {}
 
 
 def with_empty_state(f: Transformed) -> TransformedWithState:
@@ -312,40 +287,31 @@ def with_empty_state(f: Transformed) -> TransformedWithState:
     return TransformedWithState(_InitWithEmptyState(f.init), _ApplyWithEmptyState(f.apply))
 
 
-def get_original_fn(f: Any) -> Callable[..., Any]:
-    """The function that was transformed (given a transformed pair or its init/apply)."""
-    if isinstance(f, (Transformed, TransformedWithState)):
-        f = f.init
-    return f._original_fn
-
-
 def running_init() -> bool:
     """Whether the current transform is running `init` (True) or `apply` (False)."""
     return not frames.assert_inside("running_init").params_frozen
 
 
-def _refuse_rng_keyword(kwargs: dict[str, Any]) -> None:
-    if "rng" in kwargs:
-        raise TypeError(
-            "Haiku transform adds three arguments (params, state, rng) to apply. If the "
-            "functions you are transforming use the same names you must pass them "
-            "positionally (e.g. `f.apply(.., my_rng)` and not by name (e.g. "
-            "`f.apply(.., rng=my_rng)`)"
-        )
-
-
 class _ApplyWithoutRng(_TransformedFn):
-    """Calls an apply function with `rng=None` after its `params` (and `state`)."""
+    """`apply(params, *args)`: calls the wrapped apply with `rng=None`."""
 
-    def __init__(self, f: Callable[..., Any], num_leading: int):
-        super().__init__(f)
-        self.leading = ("params", "state")[:num_leading]
-        self.replaces = num_leading + 1
+    leading, replaces = ("params",), 2
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        _refuse_rng_keyword(kwargs)
-        n = len(self.leading)
-        return self._f(*args[:n], None, *args[n:], **kwargs)
+    def __call__(self, params: Params | None, *args: Any, **kwargs: Any) -> Any:
+        _reserved_keyword(kwargs, "rng")
+        return self._f(params, None, *args, **kwargs)
+
+
+class _ApplyWithStateWithoutRng(_TransformedFn):
+    """`apply(params, state, *args)`: calls the wrapped apply with `rng=None`."""
+
+    leading, replaces = ("params", "state"), 3
+
+    def __call__(
+        self, params: Params | None, state: State | None, *args: Any, **kwargs: Any
+    ) -> Any:
+        _reserved_keyword(kwargs, "rng")
+        return self._f(params, state, None, *args, **kwargs)
 
 
 def without_apply_rng(f: Any) -> Any:
@@ -368,14 +334,12 @@ def without_apply_rng(f: Any) -> Any:
     from sonnax._src.transforms import multi_transform  # Import cycle: it builds on transform.
 
     if isinstance(f, (TransformedWithState, multi_transform.MultiTransformedWithState)):
-        num_leading = 2
+        wrapper: type[_TransformedFn] = _ApplyWithStateWithoutRng
     elif isinstance(f, (Transformed, multi_transform.MultiTransformed)):
-        num_leading = 1
+        wrapper = _ApplyWithoutRng
     else:
         raise ValueError(
-            "Must be called with the result of `hk.transform`, `hk.multi_transform`, "
-            "`hk.transform_with_state` or `hk.multi_transform_with_state`, "
-            f"actually called with {type(f)}"
+            "without_apply_rng takes the result of hk.transform, hk.transform_with_state, "
+            f"hk.multi_transform or hk.multi_transform_with_state; it was given {type(f)}."
         )
-    apply = jax.tree.map(lambda fn: _ApplyWithoutRng(fn, num_leading), f.apply)
-    return type(f)(f.init, apply)
+    return type(f)(f.init, jax.tree.map(wrapper, f.apply))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import typing
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
@@ -10,6 +11,12 @@ from typing import Any, Generic, TypeVar
 from sonnax._src.core import frames, module
 
 T = TypeVar("T", bound=module.Module)
+
+# "'Deferred' object has no attribute '<name>'" is the phrase Haiku's tests match.
+_NOT_BUILT_YET = (
+    "'Deferred' object has no attribute '{name}' (its target module is built on the first "
+    "call; call it or read `.target` before using its attributes)."
+)
 
 
 class Deferred(Generic[T]):
@@ -45,65 +52,76 @@ class Deferred(Generic[T]):
             build the target and forward the call, e.g. `("__call__", "encode")`.
         """
         frame = frames.assert_inside("Deferred")
-        self._factory: Callable[[], T] | None = factory
+        # Nothing is built yet, so these are stored here (`_forwards_to` is None).
         self._target: T | None = None
+        self._factory = factory
         self._constructor_state = frame.module_stack[-1] if frame.module_stack else None
+        # Python looks special methods up on the type, so `__call__` is a method of
+        # the class; every other name becomes an instance attribute.
         for method_name in call_methods:
-            # Special methods are looked up on the class, so `__call__` is defined
-            # below rather than set per instance.
             if method_name != "__call__":
-                setattr(self, method_name, _build_then_call(self, method_name))
+                setattr(self, method_name, functools.partial(_forward, self, method_name))
 
     @property
     def target(self) -> T:
         """The module, built by the factory on the first access."""
         if self._target is None:
-            frame = frames.assert_inside("Deferred")
-            assert self._factory is not None, "the factory ran but built no module"
-            with _in_module_state(frame, self._constructor_state):
-                self._target = self._factory()
-            self._factory = None
-        return self._target
+            self._build()
+        return typing.cast(T, self._target)
+
+    def _build(self) -> None:
+        frame = frames.assert_inside("Deferred")
+        with _in_module_state(frame, self._constructor_state):
+            self._target = self._factory()
+        # Haiku clears the factory after building, but once `_target` is set writes
+        # are forwarded: the target gains `_factory = None` and the `Deferred` keeps
+        # its factory. Reproduced so `vars(target)` is the same in both libraries.
+        self._factory = None  # type: ignore[assignment]
+
+    def _forwards_to(self, name: str) -> T | None:
+        """The built target when `name` is resolved on it rather than here, else None.
+
+        Only `_target` itself always lives on the `Deferred`, as in Haiku.
+        """
+        return None if name == "_target" else self.__dict__.get("_target")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return typing.cast(Any, self.target)(*args, **kwargs)
+        # Calls the target itself, so a target without `__call__` raises Python's own
+        # "'X' object is not callable" TypeError, as in Haiku.
+        return typing.cast(Callable[..., Any], self.target)(*args, **kwargs)
 
-    def __str__(self) -> str:
-        return f"Deferred({self.target})"
+    def __getattr__(self, name: str) -> Any:
+        # Python calls this only for names that normal lookup on the `Deferred` misses.
+        target = self._forwards_to(name)
+        if target is None:
+            raise AttributeError(_NOT_BUILT_YET.format(name=name))
+        return getattr(target, name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        target = self._forwards_to(name)
+        if target is None:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(target, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        target = self._forwards_to(name)
+        if target is None:
+            object.__delattr__(self, name)
+        else:
+            delattr(target, name)
+
+    # Both show the target, building it if needed (as Haiku's do).
     def __repr__(self) -> str:
         return f"Deferred({self.target!r})"
 
-    def __getattr__(self, name: str) -> Any:
-        # Runs only for attributes not found on the `Deferred` itself.
-        target = self.__dict__.get("_target")
-        if name != "_target" and target is not None:
-            return getattr(target, name)
-        raise AttributeError(
-            f"'{type(self).__name__}' object has no attribute '{name}' (its target module is "
-            "built on the first call; call it or read `.target` before using its attributes)."
-        )
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        target = self.__dict__.get("_target")
-        if name != "_target" and target is not None:
-            setattr(target, name, value)
-        else:
-            super().__setattr__(name, value)
-
-    def __delattr__(self, name: str) -> None:
-        target = self.__dict__.get("_target")
-        if name != "_target" and target is not None:
-            delattr(target, name)
-        else:
-            super().__delattr__(name)
+    def __str__(self) -> str:
+        return f"Deferred({self.target!s})"
 
 
-def _build_then_call(deferred: Deferred[Any], method_name: str) -> Callable[..., Any]:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(deferred.target, method_name)(*args, **kwargs)
-
-    return call
+def _forward(deferred: Deferred[Any], method_name: str, *args: Any, **kwargs: Any) -> Any:
+    """Builds the target if needed and calls its method `method_name`."""
+    return getattr(deferred.target, method_name)(*args, **kwargs)
 
 
 @contextlib.contextmanager

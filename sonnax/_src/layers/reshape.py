@@ -91,8 +91,10 @@ class Reshape(module.Module):
         size = math.prod(inputs.shape[self.preserve_dims :])
         known = math.prod(d for d in self.output_shape if d != -1)
         new_shape = self.output_shape
-        if -1 in new_shape and known and size % known == 0:
-            new_shape = tuple(size // known if d == -1 else d for d in new_shape)
+        if -1 in new_shape and (known == 0 or size % known == 0):
+            # With a zero in output_shape the size is 0 and -1 stands for 0, as in Haiku.
+            inferred = size // known if known else 0
+            new_shape = tuple(inferred if d == -1 else d for d in new_shape)
         if math.prod(new_shape) != size:
             raise TypeError(
                 f"cannot reshape array of shape {inputs.shape} into shape "

@@ -45,26 +45,24 @@ class _Leaf:
         return jax.tree.leaves(self._f()[1])[self._index](*args, **kwargs)
 
 
-class _Static:
-    """A pytree with no leaves, carrying a Python value out of `jax.eval_shape`."""
-
-    def __init__(self, value: Any):
-        self.value = value
-
-
-jax.tree_util.register_pytree_node(_Static, lambda s: ((), s.value), lambda v, _: _Static(v))
-
-
 def _apply_structure(f: Callable[[], tuple[Callable[..., Any], Any]]) -> Any:
-    # The tree of apply functions is only known by running `f` inside a transform;
-    # eval_shape keeps that run abstract (no parameters are computed).
-    def probe() -> _Static:
-        key = jax.random.PRNGKey(0)
-        fns = transform.transform_with_state(lambda: f()[1])
-        apply_fns, _ = fns.apply(*fns.init(key), key)
-        return _Static(jax.tree.structure(apply_fns))
+    """The treedef of the tree of apply functions that `f` returns.
 
-    return jax.eval_shape(probe).value
+    `f` only runs inside a transform (its modules may create parameters when built), so
+    it is run once by an `init` whose transformed function just records the treedef.
+    `jax.eval_shape` keeps that run abstract: no parameter is computed, so the fixed key
+    is never used for real numbers.
+    """
+    found: list[Any] = []
+
+    def record() -> None:
+        found.append(jax.tree.structure(f()[1]))
+
+    def init_once() -> None:
+        transform.transform_with_state(record).init(jax.random.PRNGKey(0))
+
+    jax.eval_shape(init_once)
+    return found[0]
 
 
 def multi_transform_with_state(
@@ -89,32 +87,45 @@ def multi_transform_with_state(
     return MultiTransformedWithState(init, jax.tree.unflatten(structure, leaves))
 
 
+# Tests (for both libraries) match the phrase "use `hk.multi_transform_with_state`".
+_USES_STATE = (
+    "{where} of `hk.multi_transform` produced state (modules {modules}), but `hk.multi_transform` "
+    "only carries parameters. For functions that call `hk.get_state` or `hk.set_state`, "
+    "use `hk.multi_transform_with_state`: its init returns `(params, state)` and its apply "
+    "functions take and return the state."
+)
+
+
+def _refuse_state(where: str, state: Any) -> None:
+    if state:
+        raise ValueError(_USES_STATE.format(where=where, modules=sorted(state)))
+
+
 class _WithoutStateInit:
     def __init__(self, init: Callable[..., Any]):
         self._init = init
 
     def __call__(self, rng: Any, *args: Any, **kwargs: Any) -> MutableParams:
         params, state = self._init(rng, *args, **kwargs)
-        if state:
-            raise ValueError(
-                "If your transformed function uses `hk.{get,set}_state` then use "
-                "`hk.multi_transform_with_state`."
-            )
+        _refuse_state("The init function", state)
         return params
 
 
 class _WithoutStateApply:
-    def __init__(self, apply: Callable[..., Any]):
-        self._apply = apply
+    def __init__(self, apply: Callable[..., Any], where: str):
+        self._apply, self._where = apply, where
 
     def __call__(self, params: Params, rng: Any, *args: Any, **kwargs: Any) -> Any:
         out, state = self._apply(params, None, rng, *args, **kwargs)
-        if state:
-            raise ValueError(
-                "If your transformed function uses `hk.{get,set}_state` then use "
-                "`hk.multi_transform_with_state`."
-            )
+        _refuse_state(self._where, state)
         return out
+
+
+def _without_state(path: tuple[Any, ...], apply: Callable[..., Any]) -> _WithoutStateApply:
+    where = (
+        f"The apply function at `{jax.tree_util.keystr(path)}`" if path else "The apply function"
+    )
+    return _WithoutStateApply(apply, where)
 
 
 def multi_transform(f: Callable[[], tuple[Callable[..., Any], Any]]) -> MultiTransformed:
@@ -138,5 +149,5 @@ def multi_transform(f: Callable[[], tuple[Callable[..., Any], Any]]) -> MultiTra
       `MultiTransformed(init, apply)`.
     """
     with_state = multi_transform_with_state(f)
-    apply = jax.tree.map(_WithoutStateApply, with_state.apply)
+    apply = jax.tree_util.tree_map_with_path(_without_state, with_state.apply)
     return MultiTransformed(_WithoutStateInit(with_state.init), apply)

@@ -12,33 +12,83 @@ import re
 
 import numpy as np
 
+from sonnax.convert import _keys
 from sonnax.convert._mapping import dtypes
 from sonnax.convert._read import checkpoint as checkpoint_lib
-from sonnax.convert._write import npz
 
-# How a variable whose trainability the checkpoint does not record (TF checkpoints never do;
-# SavedModels do) is classed as state: its name, without `:N`, matches one of these patterns.
+# How a variable whose trainability is not recorded (TF checkpoints never record it; SavedModels
+# do, see `TensorInfo.trainable`) is classed as state: its name, without `:N`, matches one of these.
 STATE_RULES: tuple[tuple[str, str], ...] = (
     (r"(^|/)(counter|hidden|average)$", "snt.ExponentialMovingAverage (e.g. snt.BatchNorm)"),
     (r"(^|/)moving_(mean|variance)$", "TF1 / Sonnet 1 / Keras BatchNorm moving statistics"),
     (r"(^|/)(total|count|sum)$", "metric accumulators (snt.Sum, snt.Mean, Keras metrics)"),
     (r"(^|/)global_step$", "the TF1 training step"),
+    (r"/ExponentialMovingAverage(_\d+)?$", "tf.compat.v1.train.ExponentialMovingAverage shadows"),
 )
 _STATE_PATTERNS = tuple(re.compile(pattern) for pattern, _ in STATE_RULES)
-# Optimizer state held in ordinary variables rather than TF slot variables: treated as slots
-# (left out unless `include_slots`, then placed in `state`).
+# Optimizer state held in ordinary variables rather than slot variables of an object graph:
+# treated as slots (left out unless `include_slots`, then placed in `state`). Optimizers in an
+# object graph are recognised by the reader, whatever their names (`TensorInfo.kind`).
 OPTIMIZER_RULES: tuple[tuple[str, str], ...] = (
     (
         r"^(adam|momentum|rmsprop)(_\d+)?/(m|v|t|accumulated_momentum|momentum|rms|mg)(/|$)",
         "snt.optimizers.Adam / Momentum / RMSProp moments and step",
     ),
     (r"(^|/)beta[12]_power(_\d+)?$", "tf.compat.v1.train.AdamOptimizer's beta powers"),
+    (
+        r".+/(Adam|Momentum|RMSProp|Adagrad|AdagradDA|Adadelta|Ftrl|ProximalAdagrad)(_\d+)?$",
+        "tf.compat.v1.train optimizers' slots, named `<variable>/<optimizer>[_N]` by a Saver",
+    ),
 )
 _OPTIMIZER_PATTERNS = tuple(re.compile(pattern) for pattern, _ in OPTIMIZER_RULES)
 _SUFFIX = re.compile(r":\d+$")
 
 Patterns = collections.abc.Sequence[str | re.Pattern[str]]
 Arrays = dict[str, dict[str, np.ndarray]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Which checkpoint tensors a conversion takes: the options `convert`, `to_params` and the
+    CLI share.
+
+    Attributes:
+      include: regexes searched in each variable name; if any are given, a tensor must match one.
+      exclude: regexes searched in each variable name; a tensor matching any is left out.
+      include_slots: also take optimizer state (slot variables, variables an optimizer owns,
+        `OPTIMIZER_RULES` matches), into `state`.
+      include_save_counter: also take the checkpoint's save counter, into `state`.
+    """
+
+    include: Patterns = ()
+    exclude: Patterns = ()
+    include_slots: bool = False
+    include_save_counter: bool = False
+
+    def __post_init__(self) -> None:
+        # Compiled once (a bad pattern fails here, not mid-conversion) and frozen as tuples.
+        for field in ("include", "exclude"):
+            patterns = getattr(self, field) or ()
+            object.__setattr__(self, field, tuple(re.compile(p) for p in patterns))
+
+    def skip_reason(self, info: checkpoint_lib.TensorInfo) -> str | None:
+        """Why the tensor is left out, or `None` if it is taken."""
+        name = variable_name(info)
+        if is_optimizer_state(info) and not self.include_slots:
+            return "optimizer state (include_slots=True / --include-slots)"
+        if info.kind == "save_counter" and not self.include_save_counter:
+            return "save counter (include_save_counter=True / --include-save-counter)"
+        if info.kind not in ("variable", "slot", "save_counter"):
+            return f"not a variable (kind {info.kind!r})"
+        if info.dtype is None or info.dtype.hasobject:
+            return "not a numeric tensor (a string or a TensorFlow-only dtype)"
+        if name.endswith("/") or "\0" in name:
+            return "its name cannot be a params key (it ends in '/' or holds a NUL)"
+        if self.include and not any(re.search(p, name) for p in self.include):
+            return "matches no include pattern"
+        if any(re.search(p, name) for p in self.exclude):
+            return "matches an exclude pattern"
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +103,7 @@ class Placement:
     @property
     def file_key(self) -> str:
         """The params-file key, `<collection>/<module>/<name>`."""
-        return npz.entry_key(self.collection, self.module, self.name)
+        return _keys.entry_key(self.collection, self.module, self.name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,46 +162,37 @@ def collection_of(info: checkpoint_lib.TensorInfo) -> str:
     A recorded trainability wins; otherwise `STATE_RULES` decide on the name. Everything else
     goes to `"params"`.
     """
-    if info.kind in ("slot", "save_counter") or info.trainable is False or _optimizer(info):
+    if info.kind == "save_counter" or info.trainable is False or is_optimizer_state(info):
         return "state"
     if info.trainable is None and any(p.search(variable_name(info)) for p in _STATE_PATTERNS):
         return "state"
     return "params"
 
 
-def _optimizer(info: checkpoint_lib.TensorInfo) -> bool:
-    """Whether a variable is optimizer state by `OPTIMIZER_RULES`."""
-    return info.kind == "variable" and any(
-        pattern.search(variable_name(info)) for pattern in _OPTIMIZER_PATTERNS
+def is_optimizer_state(info: checkpoint_lib.TensorInfo) -> bool:
+    """Whether a tensor is optimizer state: a slot by the reader, or a variable by its name."""
+    return info.kind == "slot" or (
+        info.kind == "variable"
+        and any(pattern.search(variable_name(info)) for pattern in _OPTIMIZER_PATTERNS)
     )
 
 
 def plan(
     entries: collections.abc.Mapping[str, checkpoint_lib.TensorInfo],
-    *,
-    include: Patterns | None = None,
-    exclude: Patterns | None = None,
-    include_slots: bool = False,
-    include_save_counter: bool = False,
+    selection: Selection,
 ) -> Plan:
     """Places each selected checkpoint entry; a pure function of the entries.
 
     Args:
       entries: the checkpoint's `{key: TensorInfo}`.
-      include: regexes searched in the variable name; if given, a tensor must match one.
-      exclude: regexes searched in the variable name; a tensor matching any is left out.
-      include_slots: also convert optimizer state, slot variables and `OPTIMIZER_RULES`
-        matches alike (into `state`).
-      include_save_counter: also convert the checkpoint's save counter (into `state`).
+      selection: which tensors to take.
 
     Returns:
       The placements, with every name collision resolved and noted, and the skipped keys.
     """
-    includes = [re.compile(p) for p in include or ()]
-    excludes = [re.compile(p) for p in exclude or ()]
     placements, skipped = [], {}
     for key, info in entries.items():
-        reason = _skip_reason(info, includes, excludes, include_slots, include_save_counter)
+        reason = selection.skip_reason(info)
         if reason:
             skipped[key] = reason
             continue
@@ -159,31 +200,6 @@ def plan(
         placements.append(Placement(info, collection_of(info), module, name))
     placed, notes = _disambiguate(placements)
     return Plan(tuple(placed), tuple(notes), skipped)
-
-
-def _skip_reason(
-    info: checkpoint_lib.TensorInfo,
-    includes: list[re.Pattern[str]],
-    excludes: list[re.Pattern[str]],
-    include_slots: bool,
-    include_save_counter: bool,
-) -> str | None:
-    name = variable_name(info)
-    if (info.kind == "slot" or _optimizer(info)) and not include_slots:
-        return "optimizer state (include_slots=True / --include-slots)"
-    if info.kind == "save_counter" and not include_save_counter:
-        return "save counter (include_save_counter=True / --include-save-counter)"
-    if info.kind not in ("variable", "slot", "save_counter"):
-        return f"not a variable (kind {info.kind!r})"
-    if info.dtype is None or info.dtype.hasobject:
-        return "not a numeric tensor (a string or a TensorFlow-only dtype)"
-    if name.endswith("/") or "\0" in name:
-        return "its name cannot be a params key (it ends in '/' or holds a NUL)"
-    if includes and not any(p.search(name) for p in includes):
-        return "matches no include pattern"
-    if any(p.search(name) for p in excludes):
-        return "matches an exclude pattern"
-    return None
 
 
 def _disambiguate(placements: list[Placement]) -> tuple[list[Placement], list[str]]:
@@ -200,7 +216,8 @@ def _disambiguate(placements: list[Placement]) -> tuple[list[Placement], list[st
         for index in indices:
             old = result[index]
             if old.info.object_path:
-                new = dataclasses.replace(old, module=_object_module(old.info.object_path))
+                module = _object_module(old.info.object_path, old.name)
+                new = dataclasses.replace(old, module=module)
                 result[index] = new
                 moved.add(index)
                 notes.append(_moved_note(old, new, f"object path {old.info.object_path!r}"))
@@ -226,9 +243,16 @@ def _collisions(placements: list[Placement]) -> list[list[int]]:
     return [indices for indices in groups.values() if len(indices) > 1]
 
 
-def _object_module(object_path: str) -> str:
-    """Module path from an object-graph path: all but its last component, joined by `/~/`."""
-    return "/~/".join(object_path.split("/")[:-1]) or "~"
+def _object_module(object_path: str, name: str) -> str:
+    """Module path from an object-graph path, its components joined by `/~/`.
+
+    The last component is the variable's own local name. It is dropped when it only restates
+    the variable's name (`w`, or a private `_w`), and kept when it tells variables apart, as
+    the keys of a dict of variables do (`vs={"g": Variable(name="w"), "h": ...}`).
+    """
+    *parents, local = object_path.split("/")
+    components = parents if local.lstrip("_") == name else [*parents, local]
+    return "/~/".join(components) or "~"
 
 
 def _moved_note(old: Placement, new: Placement, by: str) -> str:
@@ -255,20 +279,21 @@ def to_params(
       include: regexes searched in each variable name; if given, a tensor must match one.
       exclude: regexes searched in each variable name; a tensor matching any is left out.
       dtype: cast floating-point tensors to this dtype (e.g. `"bfloat16"`); others keep theirs.
-      include_slots: also convert optimizer state (slot variables, `OPTIMIZER_RULES`).
+      include_slots: also convert optimizer state (slot variables, variables an optimizer owns,
+        `OPTIMIZER_RULES` matches).
       include_save_counter: also convert the save counter (into `state`).
 
     Returns:
       The params, state, notes on resolved collisions, and the skipped keys with reasons.
     """
     target = dtypes.parse_dtype(dtype)
-    placed = plan(
-        checkpoint.entries(),
-        include=include,
-        exclude=exclude,
+    selection = Selection(
+        include=include or (),
+        exclude=exclude or (),
         include_slots=include_slots,
         include_save_counter=include_save_counter,
     )
+    placed = plan(checkpoint.entries(), selection)
     trees: dict[str, Arrays] = {"params": {}, "state": {}}
     for placement in placed.placements:
         array = dtypes.cast(checkpoint.read(placement.info.key), target)

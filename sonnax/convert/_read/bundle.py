@@ -167,7 +167,8 @@ class Bundle:
         prefix: The checkpoint prefix; `{prefix}.index` must exist.
 
     Raises:
-        CorruptCheckpointError: The index is malformed, or a data shard it uses is missing.
+        CorruptCheckpointError: The index is malformed.
+        InputNotFoundError: A data shard it uses is missing or cannot be read.
     """
 
     def __init__(self, prefix: str):
@@ -199,7 +200,7 @@ class Bundle:
             try:
                 self._sizes[entry.shard_id] = os.stat(path).st_size
             except OSError as error:
-                raise errors.CorruptCheckpointError(
+                raise errors.InputNotFoundError(
                     f"{path}: data shard of entry {entry.key!r} cannot be opened: {error}"
                 ) from None
         return self._sizes[entry.shard_id]
@@ -215,7 +216,8 @@ class Bundle:
             try:
                 self._fill(entry, buffer.data)
             except OSError as error:
-                raise errors.CorruptCheckpointError(f"{where}: cannot be read: {error}") from None
+                # Missing or unreadable, not malformed: the file is not what is wrong.
+                raise errors.InputNotFoundError(f"{where}: cannot be read: {error}") from None
             except EOFError:
                 raise errors.CorruptCheckpointError(
                     f"{where}: the shard ends before byte {entry.offset + entry.size}, where "

@@ -8,7 +8,7 @@ import types
 import numpy as np
 
 from sonnax.convert import errors
-from sonnax.convert._read import bundle, locate, object_graph, tf1_names
+from sonnax.convert._read import bundle, locate, object_graph, saved_model, tf1_names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,9 +21,11 @@ class TensorInfo:
             checkpoint, or a tensor the object graph gives no name, the key itself.
         object_path: Local names from the root object (`mlp/_layers/0/w`) for object-based
             checkpoints; None for name-based ones.
-        kind: `variable`, `slot` (an optimizer slot variable), `save_counter` or `other`.
-        trainable: Whether the variable is trainable, when the checkpoint says; TensorFlow's
-            checkpoints never do, so this is None.
+        kind: `variable`, `slot` (optimizer state: a slot variable, or another variable an
+            optimizer owns, such as a Keras optimizer's moments and iteration count),
+            `save_counter` or `other`.
+        trainable: Whether the variable is trainable, where the input records it: a TF2
+            SavedModel does (in `saved_model.pb`), a checkpoint never does (None).
         dtype: The numpy dtype; None when the tensor is not numeric: a string tensor (`read`
             returns an object array of `bytes`) or a TensorFlow-only type such as DT_VARIANT
             (`read` raises `UnsupportedError`).
@@ -51,8 +53,8 @@ class Checkpoint:
         prefix: A checkpoint prefix; `{prefix}.index` must exist.
 
     Raises:
-        ConvertError: The index or object graph is malformed, a data shard is missing, or a
-            dtype is not a TensorFlow dtype.
+        ConvertError: The index, object graph or `saved_model.pb` is malformed, a data shard is
+            missing, or a dtype is not a TensorFlow dtype.
     """
 
     def __init__(self, prefix: str):
@@ -66,6 +68,7 @@ class Checkpoint:
 
     def _describe(self) -> dict[str, TensorInfo]:
         keys = [key for key in self._bundle.entries if key != object_graph.KEY]
+        trainability: dict[int, tuple[str, bool]] = {}
         if object_graph.KEY in self._bundle.entries:
             where = f"{self._bundle.index_path}, entry {object_graph.KEY!r}"
             graph = self._bundle.read(object_graph.KEY)
@@ -74,22 +77,32 @@ class Checkpoint:
                     f"{where}: expected a scalar string, got shape {graph.shape} of {graph.dtype}"
                 )
             described = object_graph.parse(graph.item(), where)
+            directory = saved_model.directory_of(self.path)
+            if directory is not None:
+                trainability = saved_model.trainability(directory)
         else:
             described = tf1_names.describe(keys)
-        return {key: self._info(key, described.get(key)) for key in keys}
+        return {key: self._info(key, described.get(key), trainability) for key in keys}
 
-    def _info(self, key: str, described: object_graph.GraphTensor | None) -> TensorInfo:
+    def _info(
+        self,
+        key: str,
+        described: object_graph.GraphTensor | None,
+        trainability: dict[int, tuple[str, bool]],
+    ) -> TensorInfo:
         entry = self._bundle.entries[key]
         dtype = self._bundle.dtype(entry)
         nbytes = entry.size if dtype is None else math.prod(entry.shape) * dtype.itemsize
         if described is None:
             described = object_graph.GraphTensor("", object_graph.path_from_key(key), "other")
+        # Trusted only where the SavedModel's node names the same variable as the bundle's.
+        recorded = trainability.get(described.node_id) if described.node_id is not None else None
         return TensorInfo(
             key=key,
             name=described.full_name or key,
             object_path=described.object_path,
             kind=described.kind,
-            trainable=None,
+            trainable=recorded[1] if recorded and recorded[0] == described.full_name else None,
             dtype=dtype,
             shape=entry.shape,
             nbytes=nbytes,

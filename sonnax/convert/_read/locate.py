@@ -33,9 +33,13 @@ def _latest(directory: str) -> str:
         # A directory copied from elsewhere keeps the absolute path of where it was written.
         moved = os.path.join(directory, os.path.basename(state.model_checkpoint_path))
         if not os.path.isfile(f"{moved}.index"):
+            missing = (
+                f"{prefix}.index does not exist"
+                if moved == prefix
+                else f"neither {prefix}.index nor {moved}.index exists"
+            )
             raise errors.InputNotFoundError(
-                f"{path}: names the checkpoint {state.model_checkpoint_path!r}, but neither "
-                f"{prefix}.index nor {moved}.index exists"
+                f"{path}: names the checkpoint {state.model_checkpoint_path!r}, but {missing}"
             )
         prefix = moved
     return prefix
@@ -46,9 +50,15 @@ def _from_directory(directory: str) -> str:
         return saved_model.variables_prefix(directory)
     if os.path.isfile(os.path.join(directory, STATE_FILE)):
         return _latest(directory)
-    if not os.listdir(directory):
+    try:
+        listing = os.listdir(directory)
+    except OSError as error:
+        raise errors.InputNotFoundError(
+            f"{directory}: cannot list the directory: {error.strerror or error}"
+        ) from None
+    if not listing:
         raise errors.InputNotFoundError(f"{directory}: the directory is empty; {_EXPECTED}")
-    indexes = sorted(name for name in os.listdir(directory) if name.endswith(".index"))
+    indexes = sorted(name for name in listing if name.endswith(".index"))
     hint = f" Found {indexes[:3]}: pass one of their prefixes." if indexes else ""
     raise errors.NotACheckpointError(
         f"{directory}: no `checkpoint` file and no saved_model.pb in it; {_EXPECTED}.{hint}"

@@ -4,6 +4,13 @@ The graph lists every object reachable from the `tf.train.Checkpoint` (or SavedM
 node's named children, the tensors it saved (with their checkpoint keys and the variables' full
 names) and, on optimizers, the slot variables kept for each variable. TensorFlow names objects by
 the first path that reaches them breadth-first, and so do we.
+
+Optimizer state is told apart by structure, not by name. A node is an optimizer if it holds slot
+variables (TF1 optimizers, Keras 2's `OptimizerV2`), has Keras 3's `_iterations` child, or is the
+root's `optimizer` child (the name `tf.train.Checkpoint`'s documentation gives it). A variable is
+optimizer state (kind `slot`) if every path from the root to it passes through an optimizer, not
+counting Keras 3's `_trainable_variables`: that list refers to the variables being trained, which
+a checkpoint of a model and its optimizer reaches through the optimizer first.
 """
 
 import collections
@@ -23,6 +30,9 @@ _ATTRIBUTES_MARKER = "/.ATTRIBUTES/"
 _UNESCAPES = {".": ".", "S": "/"}
 _VARIABLE_ATTRIBUTE = "VARIABLE_VALUE"
 _SAVE_COUNTER = ("save_counter",)
+_ROOT_OPTIMIZER = "optimizer"
+_KERAS_ITERATIONS = "_iterations"
+_KERAS_TRAINED_VARIABLES = "_trainable_variables"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,12 +44,15 @@ class GraphTensor:
         object_path: Local names from the root, joined by `/`, unescaped (`model/_layers/0/w`).
             A slot variable's path is `<variable path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>`;
             None for a node the root does not reach.
-        kind: `variable`, `slot`, `save_counter` or `other`.
+        kind: `variable`, `slot` (a slot variable, or another variable an optimizer owns),
+            `save_counter` or `other`.
+        node_id: The node that saved the tensor; None where no graph describes it.
     """
 
     full_name: str
     object_path: str | None
     kind: str
+    node_id: int | None = None
 
 
 def _paths(nodes: list, where: str) -> dict[int, tuple[str, ...]]:
@@ -85,6 +98,42 @@ def _slot_paths(
     return slots
 
 
+def _optimizer_ids(nodes: list) -> set[int]:
+    """The nodes that are optimizers (see the module docstring)."""
+    found = {
+        node_id
+        for node_id, node in enumerate(nodes)
+        if node.slot_variables or any(c.local_name == _KERAS_ITERATIONS for c in node.children)
+    }
+    found.update(c.node_id for c in nodes[0].children if c.local_name == _ROOT_OPTIMIZER)
+    return found
+
+
+def _model_ids(nodes: list, optimizers: set[int]) -> set[int]:
+    """The nodes reachable from the root without going through an optimizer's own state."""
+    seen = {0}
+    queue = collections.deque([0])
+    while queue:
+        node_id = queue.popleft()
+        for child in nodes[node_id].children:
+            owned = node_id in optimizers and child.local_name != _KERAS_TRAINED_VARIABLES
+            if not owned and child.node_id not in seen:
+                seen.add(child.node_id)
+                queue.append(child.node_id)
+    return seen - optimizers
+
+
+def _kind(path: tuple[str, ...] | None, attribute: str, slot: bool, owned: bool) -> str:
+    """A tensor's kind, from its node's place in the graph and the attribute it saves."""
+    if slot:
+        return "slot"  # Whatever its attribute: TensorFlow lists the node as a slot.
+    if path == _SAVE_COUNTER:
+        return "save_counter"
+    if attribute != _VARIABLE_ATTRIBUTE:
+        return "other"
+    return "slot" if owned else "variable"
+
+
 def parse(data: bytes, where: str) -> dict[str, GraphTensor]:
     """Describes every tensor the object graph names, by checkpoint key.
 
@@ -104,22 +153,16 @@ def parse(data: bytes, where: str) -> dict[str, GraphTensor]:
         return {}
     paths = _paths(nodes, where)
     slots = _slot_paths(nodes, paths, where)
+    model = _model_ids(nodes, _optimizer_ids(nodes))
     result: dict[str, GraphTensor] = {}
     for node_id, node in enumerate(nodes):
         path = slots.get(node_id, paths.get(node_id))
+        owned = node_id in paths and node_id not in model
         for attribute in node.attributes:
-            if node_id in slots:
-                kind = "slot"
-            elif path == _SAVE_COUNTER:
-                kind = "save_counter"
-            elif attribute.name == _VARIABLE_ATTRIBUTE:
-                kind = "variable"
-            else:
-                kind = "other"
+            kind = _kind(path, attribute.name, node_id in slots, owned)
             object_path = "/".join(path) if path is not None else None
-            result.setdefault(
-                attribute.checkpoint_key, GraphTensor(attribute.full_name, object_path, kind)
-            )
+            tensor = GraphTensor(attribute.full_name, object_path, kind, node_id)
+            result.setdefault(attribute.checkpoint_key, tensor)
     return result
 
 

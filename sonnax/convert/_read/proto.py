@@ -3,7 +3,8 @@
 There is no `protoc` step: each message is described here as a `FileDescriptorProto` whose field
 numbers and types are those of TensorFlow's own `.proto` files (`tensor_bundle.proto`,
 `tensor_shape.proto`, `tensor_slice.proto`, `versions.proto`, `trackable_object_graph.proto`,
-`checkpoint_state.proto`), and the classes are made by the `protobuf` runtime in a private pool.
+`checkpoint_state.proto`; and, in part, those of `saved_model.pb`), and the classes are made by
+the `protobuf` runtime in a private pool.
 The package name differs from TensorFlow's (`sonnax.tf`), which the wire format never sees, so both
 can live in one process.
 """
@@ -128,6 +129,22 @@ _STATE: _Spec = (
 )
 
 
+# Only the path to each variable's `trainable` in a SavedModel's `saved_model.pb`
+# (`saved_model.proto`, `meta_graph.proto`, `saved_object_graph.proto`): the other fields of
+# these messages (graphs, functions, signatures) are skipped as unknown fields when parsing.
+_SAVED_MODEL: list[_Spec] = [
+    (
+        "SavedModel",
+        [("saved_model_schema_version", 1, "int64"), ("meta_graphs", 2, "repeated MetaGraphDef")],
+        [],
+    ),
+    ("MetaGraphDef", [("object_graph_def", 7, "SavedObjectGraph")], []),
+    ("SavedObjectGraph", [("nodes", 1, "repeated SavedObject")], []),
+    ("SavedObject", [("variable", 7, "SavedVariable")], []),
+    ("SavedVariable", [("trainable", 3, "bool"), ("name", 6, "string")], []),
+]
+
+
 def _field(name: str, number: int, kind: str) -> descriptor_pb2.FieldDescriptorProto:
     """Describes one field from its (name, number, type) spec."""
     field = _Field(name=name, number=number, json_name=name, label=_Field.LABEL_OPTIONAL)
@@ -171,18 +188,28 @@ def _messages() -> list[descriptor_pb2.DescriptorProto]:
 def _build_classes() -> dict[str, type[message.Message]]:
     pool = descriptor_pool.DescriptorPool()
     pool.AddSerializedFile(wrappers_pb2.DESCRIPTOR.serialized_pb)
-    file_proto = descriptor_pb2.FileDescriptorProto(
-        name="sonnax/convert/tf_checkpoint.proto",
-        package=_PACKAGE,
-        syntax="proto3",
-        dependency=[wrappers_pb2.DESCRIPTOR.name],
-        message_type=_messages(),
-    )
-    pool.AddSerializedFile(file_proto.SerializeToString())
+    files = [
+        descriptor_pb2.FileDescriptorProto(
+            name="sonnax/convert/tf_checkpoint.proto",
+            package=_PACKAGE,
+            syntax="proto3",
+            dependency=[wrappers_pb2.DESCRIPTOR.name],
+            message_type=_messages(),
+        ),
+        descriptor_pb2.FileDescriptorProto(
+            name="sonnax/convert/tf_saved_model.proto",
+            package=_PACKAGE,
+            syntax="proto3",
+            message_type=[_message(spec) for spec in _SAVED_MODEL],
+        ),
+    ]
+    for file_proto in files:
+        pool.AddSerializedFile(file_proto.SerializeToString())
     return {
         proto.name: message_factory.GetMessageClass(
             pool.FindMessageTypeByName(f"{_PACKAGE}.{proto.name}")
         )
+        for file_proto in files
         for proto in file_proto.message_type
     }
 
@@ -194,6 +221,7 @@ TensorShapeProto = _CLASSES["TensorShapeProto"]
 TensorSliceProto = _CLASSES["TensorSliceProto"]
 TrackableObjectGraph = _CLASSES["TrackableObjectGraph"]
 CheckpointState = _CLASSES["CheckpointState"]
+SavedModel = _CLASSES["SavedModel"]
 
 
 def parse(message_class: type[message.Message], data: bytes, where: str) -> message.Message:

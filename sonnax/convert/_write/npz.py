@@ -11,23 +11,20 @@ bit.
 """
 
 import collections.abc
-import contextlib
-import errno
 import io
 import json
+import math
 import os
-import tempfile
 import zipfile
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import ml_dtypes
 import numpy as np
 import numpy.typing as npt
 
-from sonnax.convert import errors
-from sonnax.convert._write import zip64
+from sonnax.convert import _keys, errors
+from sonnax.convert._write import atomic, zip64
 
-COLLECTIONS = ("params", "state")
 META_KEY = "__sonnax_meta__"
 FORMAT_NAME = "sonnax.params"
 FORMAT_VERSION = 1
@@ -35,42 +32,7 @@ FORMAT_VERSION = 1
 Tree = collections.abc.Mapping[str, collections.abc.Mapping[str, npt.ArrayLike]]
 Arrays = dict[str, dict[str, np.ndarray]]
 
-
-def entry_key(collection: str, module: str, name: str) -> str:
-    """Returns the file key `<collection>/<module>/<name>` of one array.
-
-    Args:
-      collection: `"params"` or `"state"`.
-      module: the module path, e.g. `mlp/~/linear_0`; non-empty, may contain `/` and `~`.
-      name: the parameter name, e.g. `w`; non-empty and without `/`.
-
-    Returns:
-      The key, e.g. `params/mlp/~/linear_0/w`.
-    """
-    if collection not in COLLECTIONS:
-        raise ValueError(f"collection must be one of {COLLECTIONS}, got {collection!r}")
-    if not module or not name or "/" in name or "\0" in module + name:
-        raise ValueError(
-            f"invalid entry {collection}[{module!r}][{name!r}]: the module path must be non-empty "
-            "and the name non-empty without '/' (module paths may contain '/' and '~')"
-        )
-    return f"{collection}/{module}/{name}"
-
-
-def split_key(key: str) -> tuple[str, str, str]:
-    """Splits a file key into `(collection, module, name)`; the name follows the last `/`.
-
-    Args:
-      key: a key as made by `entry_key`.
-
-    Returns:
-      The collection, module path and parameter name.
-    """
-    collection, _, rest = key.partition("/")
-    module, _, name = rest.rpartition("/")
-    if collection not in COLLECTIONS or not module or not name:
-        raise ValueError(f"key {key!r} is not of the form '<params|state>/<module path>/<name>'")
-    return collection, module, name
+_CHUNK = 1 << 20  # Bytes per read of a member: its buffer is filled without a full-size copy.
 
 
 def save(
@@ -89,8 +51,10 @@ def save(
       overwrite: replace an existing file instead of raising `OutputError`.
 
     Raises:
-      OutputError: the file exists (without `overwrite`) or cannot be written; nothing is left.
+      OutputError: the file exists (without `overwrite`), cannot be written, or a name is not
+        valid Unicode (a lone surrogate); nothing is left.
       UnsupportedError: an array's dtype cannot be stored without pickle (object arrays).
+      ValueError: a module path or name cannot be a key (see `entry_key`).
 
     >>> import os, tempfile, ml_dtypes, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
@@ -100,14 +64,17 @@ def save(
     >>> params["mlp/~/linear_0"]["w"].dtype, state["mlp/~/mean_ema"]["counter"]
     (dtype(bfloat16), array(4, dtype=int32))
     """
-
-    def items() -> collections.abc.Iterator[tuple[str, np.ndarray]]:
-        for collection, tree in zip(COLLECTIONS, (params, state or {}), strict=True):
-            for module, entries in tree.items():
-                for name, value in entries.items():
-                    yield entry_key(collection, module, name), np.asarray(value)
-
-    write_arrays(path, items(), overwrite=overwrite)
+    path = os.fspath(path)
+    entries = [
+        (_keys.entry_key(collection, module, name), value)
+        for collection, tree in zip(_keys.COLLECTIONS, (params, state or {}), strict=True)
+        for module, values in tree.items()
+        for name, value in values.items()
+    ]
+    for key, _ in entries:  # Checked before the temporary file exists.
+        _check_member_name(path, key)
+    arrays = ((key, np.asarray(value)) for key, value in entries)
+    write_arrays(path, arrays, overwrite=overwrite)
 
 
 def write_arrays(
@@ -120,36 +87,21 @@ def write_arrays(
 
     The file is written under a temporary name in the output's directory, flushed, fsynced and
     renamed over `path`; on any failure (including one raised by `items`) the temporary file is
-    removed and `path` is untouched.
+    removed and `path` is untouched. The file gets the mode of the file it replaces, or else the
+    mode `open` would give a new file (0o666 less the umask).
 
     Args:
       path: the output `.npz` path.
-      items: pairs of a key from `entry_key` and its array; may be a lazy generator.
+      items: pairs of a key (from `entry_key`) and its array; may be a lazy generator.
       overwrite: replace an existing file instead of raising `OutputError`.
 
     Raises:
-      OutputError: the file exists (without `overwrite`) or cannot be written.
+      OutputError: the file exists (without `overwrite`), cannot be written, or a key is not
+        valid Unicode.
       UnsupportedError: an array's dtype cannot be stored without pickle.
     """
     path = os.fspath(path)
-    _check_target(path, overwrite)
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        handle, temp_path = tempfile.mkstemp(
-            dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise _output_error(path, "cannot create a temporary file beside it", error) from error
-    try:
-        with os.fdopen(handle, "wb", buffering=0) as file:
-            _write_zip(file, path, items)
-        _check_target(path, overwrite)
-        os.replace(temp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_path)
-        raise
-    _fsync_directory(directory)
+    atomic.write_file(path, lambda file: _write_zip(file, path, items), overwrite=overwrite)
 
 
 def _write_zip(
@@ -165,6 +117,7 @@ def _write_zip(
             if key in written:
                 raise ValueError(f"{path}: entry {key!r} given twice; each key must be unique")
             written.add(key)
+            _check_member_name(path, key)
             stored = _storable(path, key, array)
             if stored.dtype != array.dtype:
                 exotic[key] = array.dtype.name
@@ -177,14 +130,16 @@ def _write_zip(
             archive.finish()
             os.fsync(file.fileno())
         except OSError as error:
-            raise _output_error(path, "cannot finish it and flush it to disk", error) from error
+            raise atomic.output_error(
+                path, "cannot finish it and flush it to disk", error
+            ) from error
 
 
 def _write_or_raise(archive: zip64.ZipWriter, path: str, key: str, array: np.ndarray) -> None:
     try:
         _write_member(archive, key, array)
     except OSError as error:
-        raise _output_error(path, f"writing entry {key!r} failed", error) from error
+        raise atomic.output_error(path, f"writing entry {key!r} failed", error) from error
 
 
 def _write_member(archive: zip64.ZipWriter, key: str, array: np.ndarray) -> None:
@@ -249,7 +204,7 @@ def load(path: str | os.PathLike[str]) -> tuple[Arrays, Arrays]:
             array = _read_member(archive, path, key)
             if key in meta:
                 array = _restore(path, key, array, meta[key])
-            trees[COLLECTIONS.index(collection)].setdefault(module, {})[name] = array
+            trees[_keys.COLLECTIONS.index(collection)].setdefault(module, {})[name] = array
     return trees
 
 
@@ -272,7 +227,7 @@ def _open_archive(path: str) -> zipfile.ZipFile:
 
 def _split_member(path: str, key: str) -> tuple[str, str, str]:
     try:
-        return split_key(key)
+        return _keys.split_key(key)
     except ValueError as error:
         raise errors.NotACheckpointError(
             f"{path}: entry {key!r} is not a params entry; expected "
@@ -281,10 +236,11 @@ def _split_member(path: str, key: str) -> tuple[str, str, str]:
 
 
 def _read_member(archive: zipfile.ZipFile, path: str, key: str) -> np.ndarray:
-    """Reads one `.npy` member with `allow_pickle=False`, mapping failures to ConvertErrors."""
+    """Reads one `.npy` member without pickle, mapping failures to ConvertErrors."""
     try:
-        with archive.open(f"{key}.npy") as member:
-            return np.lib.format.read_array(member, allow_pickle=False)
+        info = archive.getinfo(f"{key}.npy")
+        with archive.open(info) as member:
+            return _read_npy(member, info.file_size, path, key)
     except KeyError as error:
         raise errors.NotACheckpointError(
             f"{path}: entry {key!r} is not a .npy member; expected '{key}.npy'"
@@ -294,16 +250,52 @@ def _read_member(archive: zipfile.ZipFile, path: str, key: str) -> np.ndarray:
             raise errors.ChecksumError(f"{path}: entry {key!r}: {error}") from error
         raise errors.CorruptCheckpointError(f"{path}: entry {key!r}: {error}") from error
     except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise errors.UnsupportedError(
-                f"{path}: entry {key!r} holds pickled objects; params files never need pickle "
-                "and sonnax refuses to unpickle (allow_pickle=False)"
-            ) from error
         raise errors.CorruptCheckpointError(f"{path}: entry {key!r}: {error}") from error
     except OSError as error:
         raise errors.InputNotFoundError(
             f"{path}: entry {key!r} cannot be read: {error.strerror or error}"
         ) from error
+
+
+def _read_npy(member: IO[bytes], size: int, path: str, key: str) -> np.ndarray:
+    """Decodes a `.npy` member of `size` bytes, checking its header against `size` first.
+
+    The header's shape is checked against the bytes that follow it before anything is
+    allocated, so a crafted header cannot make `load` allocate more than the file holds.
+    """
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+    elif version == (2, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+    else:
+        raise errors.UnsupportedError(
+            f"{path}: entry {key!r} is .npy format version {version}; expected 1.0 or 2.0, "
+            "the versions numpy writes for numeric arrays"
+        )
+    if dtype.hasobject:
+        raise errors.UnsupportedError(
+            f"{path}: entry {key!r} holds pickled objects; params files never need pickle "
+            "and sonnax refuses to unpickle (allow_pickle=False)"
+        )
+    available = size - member.tell()
+    needed = math.prod(shape) * dtype.itemsize
+    if needed > available:
+        raise errors.CorruptCheckpointError(
+            f"{path}: entry {key!r}: its .npy header declares shape {shape} of {dtype} "
+            f"({needed} bytes), but only {available} bytes follow the header"
+        )
+    array = np.empty(shape[::-1] if fortran_order else shape, dtype)
+    buffer, done = array.reshape(-1).view(np.uint8), 0
+    while done < needed:
+        chunk = member.read(min(_CHUNK, needed - done))
+        if not chunk:
+            raise EOFError(f"the member ends {needed - done} bytes before its data does")
+        buffer[done : done + len(chunk)] = np.frombuffer(chunk, np.uint8)
+        done += len(chunk)
+    while member.read(_CHUNK):
+        pass  # Reading to the end makes zipfile check the member's crc32.
+    return array.transpose() if fortran_order else array
 
 
 def _read_meta(archive: zipfile.ZipFile, path: str, names: list[str]) -> dict[str, str]:
@@ -318,7 +310,11 @@ def _read_meta(archive: zipfile.ZipFile, path: str, names: list[str]) -> dict[st
         raise errors.CorruptCheckpointError(
             f"{path}: entry {META_KEY!r} is not the JSON object sonnax writes ({error!r})"
         ) from error
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise errors.CorruptCheckpointError(
+            f"{path}: entry {META_KEY!r}: 'version' must be an integer, got {json.dumps(version)}"
+        )
+    if version > FORMAT_VERSION:
         raise errors.UnsupportedError(
             f"{path}: params format version {version!r}; this sonnax reads versions up to "
             f"{FORMAT_VERSION}: upgrade sonnax"
@@ -342,28 +338,13 @@ def _restore(path: str, key: str, array: np.ndarray, dtype_name: object) -> np.n
     return array.view(dtype)
 
 
-def _check_target(path: str, overwrite: bool) -> None:
-    if os.path.isdir(path):
-        raise errors.OutputError(f"{path}: is a directory; expected a file path ending in .npz")
-    if not overwrite and os.path.lexists(path):
-        raise errors.OutputError(f"{path}: already exists; pass overwrite=True (--force)")
-
-
-def _output_error(path: str, what: str, error: OSError) -> errors.OutputError:
-    reason = error.strerror or str(error)
-    code = errno.errorcode.get(error.errno or 0, "")
-    return errors.OutputError(f"{path}: {what}: {reason}{f' ({code})' if code else ''}")
-
-
-def _fsync_directory(directory: str) -> None:
-    """Makes the rename durable; some filesystems cannot fsync a directory, which is harmless."""
+def _check_member_name(path: str, key: str) -> None:
+    """Checks that `key` can be a zip member's (UTF-8) name."""
     try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
+        key.encode()
+    except UnicodeEncodeError as error:
+        raise errors.OutputError(
+            f"{path}: entry {key!r} cannot be stored: character {error.start} is "
+            f"{error.object[error.start]!r}, which UTF-8 cannot encode ({error.reason}); "
+            "module paths and names must be valid Unicode text"
+        ) from None
