@@ -88,25 +88,29 @@ def _dtypes_compatible(asked: Any, actual: Any) -> bool:
     return asked_kind == actual_kind or (asked_kind in floats and actual_kind in floats)
 
 
-def _check_value(value: Any, full_name: str, shape: Sequence[int], dtype: Any) -> None:
+def _check_not_none(value: Any, bundle: str, name: str) -> None:
     if value is None:
-        raise ValueError(f"Parameters cannot be `None` (parameter {full_name!r}).")
+        raise ValueError(f"Parameters cannot be `None` (parameter {bundle}/{name}).")
+
+
+def _check_value(value: Any, bundle: str, name: str, shape: Sequence[int], dtype: Any) -> None:
+    _check_not_none(value, bundle, name)
     if value.shape != tuple(shape):
         raise ValueError(
-            f"{full_name!r} with retrieved shape {value.shape!r} does not match "
+            f"'{bundle}/{name}' with retrieved shape {value.shape!r} does not match "
             f"shape={list(shape)!r} dtype={dtype!r}: the module asked for shape "
             f"{tuple(shape)}, the params hold {value.shape}. Were the params made by `init` "
             "with inputs of the same shape?"
         )
-    if not _dtypes_compatible(dtype, value.dtype):
+    # Equal dtypes, the common case, skip the kind comparison (this runs on every read).
+    if value.dtype != dtype and not _dtypes_compatible(dtype, value.dtype):
         raise ValueError(
-            f"{full_name!r} with retrieved dtype {value.dtype} does not match the dtype "
+            f"'{bundle}/{name}' with retrieved dtype {value.dtype} does not match the dtype "
             f"the module asked for ({np.dtype(dtype).name}); cast the params to that dtype."
         )
 
 
 def _create(frame: frames.Frame, bundle: str, name: str, shape: Any, dtype: Any, init: Any) -> Any:
-    context = None
     try:
         if interceptors.stacks.param_creators:
             context = getter_context(frame, bundle, name, shape, dtype, init)
@@ -156,15 +160,14 @@ def get_parameter(
         if value is not DO_NOT_STORE:
             if frame.params_frozen:
                 raise ValueError(_missing_message(frame, bundle, name))
-            if value is None:
-                raise ValueError(f"Parameters cannot be `None` (parameter {bundle}/{name!r}).")
+            _check_not_none(value, bundle, name)
             # Shape and dtype are checked below, after the getters: a creator may store a
             # value (say int8) that a getter turns into what the module asked for.
             frame.params.setdefault(bundle, {})[name] = value
     if interceptors.stacks.param_getters:
         context = getter_context(frame, bundle, name, shape, dtype, init)
         value = interceptors.run_chain(interceptors.stacks.param_getters, context, value)
-    _check_value(value, f"{bundle}/{name}", shape, dtype)
+    _check_value(value, bundle, name, shape, dtype)
     return value
 
 
