@@ -1,33 +1,8 @@
-"""One entry per public module: how to build it in a library, and the input it takes.
-
-Cross-cutting tests (`test_catalogue.py`) run every entry under jit, grad, vmap,
-pmap, sharded jit and bfloat16, with dm-haiku as the oracle. Add an entry when a
-module lands; `build(lib)` must work with both `haiku` and `sonnax` as `lib`.
-"""
-
-import dataclasses
-from collections.abc import Callable
-from typing import Any
+"""Catalogue entries for the modules built with the core: Linear, Sequential, MLP, ..."""
 
 import jax
-import jax.numpy as jnp
 
-
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """A module under test.
-
-    Attributes:
-      name: the test id.
-      build: `build(lib)` returns a function of one input array using `lib`'s modules.
-      input_shape: the input's shape; the leading axis is the batch.
-      needs_rng: whether apply must be given a key.
-    """
-
-    name: str
-    build: Callable[[Any], Callable[[jax.Array], jax.Array]]
-    input_shape: tuple[int, ...] = (8, 6)
-    needs_rng: bool = False
+from tests.catalogue.entry import Entry
 
 
 def _sequential(lib):
@@ -62,8 +37,3 @@ ENTRIES = [
         "dropout", lambda lib: lambda x: lib.dropout(lib.next_rng_key(), 0.25, x), needs_rng=True
     ),
 ]
-
-
-def inputs(entry: Entry, dtype: Any = jnp.float32) -> jax.Array:
-    """A deterministic input for `entry`."""
-    return jax.random.normal(jax.random.PRNGKey(1), entry.input_shape).astype(dtype)
