@@ -117,3 +117,44 @@ def sharing(result: Any, source: Any) -> Any:
     if isinstance(result, list | tuple) and isinstance(source, list | tuple):
         return same, [sharing(item, other) for item, other in zip(result, source, strict=False)]
     return same
+
+
+def run_with_state(lib: Any, build: Build, key: jax.Array, *inputs: Any, apply_key: Any = None):
+    """`(params, state, (output, new_state))` of init, then apply, with state."""
+    f = lib.transform_with_state(lambda *args: build(lib, *args))
+    params, state = f.init(key, *inputs)
+    return params, state, f.apply(params, state, apply_key, *inputs)
+
+
+def _grads_with_state(lib, build, params, state, *inputs, apply_key=None):
+    f = lib.transform_with_state(lambda *args: build(lib, *args))
+
+    def loss(params: Any, x: Any) -> jax.Array:
+        out, _ = f.apply(params, state, apply_key, x, *inputs[1:])
+        floats = [leaf for leaf in jax.tree.leaves(out) if jnp.issubdtype(leaf.dtype, jnp.floating)]
+        return sum(jnp.sum(jnp.sin(leaf)) for leaf in floats)
+
+    if jnp.issubdtype(jnp.result_type(inputs[0]), jnp.floating):
+        return jax.grad(loss, argnums=(0, 1))(params, inputs[0])
+    return jax.grad(loss)(params, inputs[0])
+
+
+def assert_matches_haiku_with_state(
+    build: Build, *inputs: Any, key: jax.Array = KEY, apply_key: Any = None
+) -> tuple:
+    """Like `assert_matches_haiku`, under `transform_with_state`: identical initial params and
+    state; output and updated state equal to float32 tolerance; gradients w.r.t. params and
+    the first input (when it is floating) equal to float32 tolerance.
+
+    Returns:
+      sonnax's `(params, state, (output, new_state))`.
+    """
+    hk_params, hk_state, hk_out = run_with_state(haiku, build, key, *inputs, apply_key=apply_key)
+    ours = run_with_state(sonnax, build, key, *inputs, apply_key=apply_key)
+    assert_trees_equal(ours[0], hk_params)
+    assert_trees_equal(ours[1], hk_state)
+    assert_trees_close(ours[2], hk_out)
+    expected = _grads_with_state(haiku, build, hk_params, hk_state, *inputs, apply_key=apply_key)
+    actual = _grads_with_state(sonnax, build, ours[0], ours[1], *inputs, apply_key=apply_key)
+    assert_trees_close(actual, expected)
+    return ours
