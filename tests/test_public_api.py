@@ -42,8 +42,15 @@ def test_every_haiku_name_exists_or_is_pending():
     )
 
 
+# Names sonnax adds to Haiku's: `sharding` places parameters on a device mesh by path patterns.
+SONNAX_ONLY = {"sharding"}
+
+
 def test_no_names_beyond_haiku():
-    assert sorted(set(sonnax.__all__) - set(haiku.__all__)) == []
+    # Haiku also exposes a few names outside its `__all__` (`experimental`,
+    # `SeparableDepthwiseConv2D`); sonnax lists them.
+    extra = set(sonnax.__all__) - set(haiku.__all__) - SONNAX_ONLY
+    assert sorted(name for name in extra if not hasattr(haiku, name)) == []
 
 
 @pytest.mark.parametrize("namespace", ["data_structures", "initializers", "nets"])
