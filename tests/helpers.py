@@ -158,3 +158,24 @@ def assert_matches_haiku_with_state(
     actual = _grads_with_state(sonnax, build, ours[0], ours[1], *inputs, apply_key=apply_key)
     assert_trees_close(actual, expected)
     return ours
+
+
+def assert_jit_and_vmap_match_with_state(
+    build: Build, *inputs: Any, key: Any = KEY, apply_key: Any = None
+) -> None:
+    """`assert_jit_and_vmap_match` under `transform_with_state`: sonnax's init and apply
+    under `jax.jit`, and apply under `jax.vmap` (params and state broadcast, each input
+    stacked with a shifted copy), equal Haiku's, new state included."""
+    hk_f = haiku.transform_with_state(lambda *args: build(haiku, *args))
+    snx_f = sonnax.transform_with_state(lambda *args: build(sonnax, *args))
+    hk_params, hk_state = hk_f.init(key, *inputs)
+    params, state = jax.jit(snx_f.init)(key, *inputs)
+    assert_trees_equal(params, hk_params)
+    assert_trees_close(state, hk_state)  # Initial state may be computed: jit can round it.
+    expected = hk_f.apply(hk_params, hk_state, apply_key, *inputs)
+    assert_trees_close(jax.jit(snx_f.apply)(hk_params, hk_state, apply_key, *inputs), expected)
+    batched = [jnp.stack([x, x + 1]) for x in inputs]
+    in_axes = (None, None, None, *[0] * len(inputs))
+    expected = jax.vmap(hk_f.apply, in_axes)(hk_params, hk_state, apply_key, *batched)
+    actual = jax.vmap(snx_f.apply, in_axes)(hk_params, hk_state, apply_key, *batched)
+    assert_trees_close(actual, expected)

@@ -11,16 +11,16 @@ import sonnax
 # Haiku names whose sonnax version is planned in a later issue. The test below fails both when
 # one of these lands (remove it here) and when any other Haiku name is missing.
 PENDING = {
-    3: """AvgPool BatchNorm Conv1D Conv1DLSTM Conv1DTranspose Conv2D Conv2DLSTM Conv2DTranspose
-          Conv3D Conv3DLSTM Conv3DTranspose ConvND ConvNDTranspose DeepRNN DepthwiseConv1D
-          DepthwiseConv2D DepthwiseConv3D EMAParamsTree Embed EmbedLookupStyle
-          ExponentialMovingAverage GRU GroupNorm IdentityCore InstanceNorm LSTM LSTMState LayerNorm
-          MaxPool MultiHeadAttention RMSNorm RNNCore ResetCore SNParamsTree SpectralNorm VanillaRNN
-          avg_pool deep_rnn_with_skip_connections dynamic_unroll get_channel_index max_pool
-          mixed_precision pad static_unroll""",
-    4: """LayerStackTransparencyMapping LiftWithStateUpdater cond eval_shape fori_loop grad
-          layer_stack lift lift_with_state map remat scan switch testing to_dot transparent_lift
-          transparent_lift_with_state value_and_grad vmap while_loop""",
+    3: """       
+                
+              
+                 
+                 
+              
+            """,
+    4: """     
+                   
+             """,
 }
 PENDING_NAMES = {name for names in PENDING.values() for name in names.split()}
 
@@ -43,7 +43,7 @@ def test_every_haiku_name_exists_or_is_pending():
 
 
 # Names sonnax adds to Haiku's: `sharding` places parameters on a device mesh by path patterns.
-SONNAX_ONLY = {"sharding"}
+SONNAX_ONLY = {""}
 
 
 def test_no_names_beyond_haiku():
@@ -57,18 +57,7 @@ def test_no_names_beyond_haiku():
 def test_namespaces_match_haiku(namespace):
     ours = set(getattr(sonnax, namespace).__all__)
     theirs = set(getattr(haiku, namespace).__all__)
-    pending_nets = {
-        "MobileNetV1",
-        "ResNet",
-        "ResNet18",
-        "ResNet34",
-        "ResNet50",
-        "ResNet101",
-        "ResNet152",
-        "ResNet200",
-        "VectorQuantizer",
-        "VectorQuantizerEMA",
-    }
+    pending_nets: set[str] = set()
     missing = theirs - ours - (pending_nets if namespace == "nets" else set())
     assert not missing, f"sonnax.{namespace} lacks {sorted(missing)}"
 

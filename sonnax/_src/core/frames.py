@@ -9,9 +9,10 @@ see each other's values. See `README.md` beside this file.
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -103,6 +104,9 @@ class Frame:
 class _FrameStack(threading.local):
     def __init__(self) -> None:
         self.frames: list[Frame] = []
+        self.contexts: list[Context] = []
+        # Frame ids below which modules may not be used (see `closure_boundary`).
+        self.closure_boundaries: list[int] = []
 
 
 _stack = _FrameStack()
@@ -125,6 +129,27 @@ def current() -> Frame:
 def all_frames() -> list[Frame]:
     """This thread's frames, outermost first."""
     return _stack.frames
+
+
+def current_context() -> Context | None:
+    """The innermost entered `Context` on this thread, or `None` outside transforms."""
+    return _stack.contexts[-1] if _stack.contexts else None
+
+
+@contextlib.contextmanager
+def closure_boundary(frame_id: int) -> Iterator[None]:
+    """Forbids using modules created in frames older than `frame_id` (see `transparent_lift`)."""
+    _stack.closure_boundaries.append(frame_id)
+    try:
+        yield
+    finally:
+        _stack.closure_boundaries.pop()
+
+
+def innermost_closure_boundary() -> int | None:
+    """The frame id set by the innermost `closure_boundary`, if any."""
+    boundaries = _stack.closure_boundaries
+    return boundaries[-1] if boundaries else None
 
 
 def inside_transform() -> bool:
@@ -202,6 +227,11 @@ class Context:
         self._counter: collections.Counter[str] = collections.Counter()
         self._names: set[str] = set()
         self._entered: list[Frame] = []
+        self._teardown_callbacks: list[Callable[[], None]] = []
+
+    def add_teardown_callback(self, callback: Callable[[], None]) -> None:
+        """Runs `callback` each time the context is exited without an exception."""
+        self._teardown_callbacks.append(callback)
 
     def __enter__(self) -> Context:
         frame = Frame(
@@ -215,6 +245,7 @@ class Context:
         )
         push(frame)
         self._entered.append(frame)
+        _stack.contexts.append(self)
         return self
 
     def __exit__(
@@ -224,6 +255,11 @@ class Context:
         traceback: TracebackType | None,
     ) -> None:
         pop(self._entered.pop())
+        popped = _stack.contexts.pop()
+        assert popped is self, "sonnax contexts were exited out of order"
+        if exc_type is None:
+            for callback in self._teardown_callbacks:
+                callback()
 
 
 def copy_tree(tree: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

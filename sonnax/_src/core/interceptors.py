@@ -214,6 +214,20 @@ def intercept_methods(interceptor: MethodGetter) -> contextlib.AbstractContextMa
     return _pushed((stacks.methods, interceptor))
 
 
+def install_global_method_interceptor(interceptor: MethodGetter) -> None:
+    """Installs `interceptor` outermost on this thread until it is uninstalled.
+
+    Used by mixed precision, which (as in Haiku) intercepts method calls outside
+    any `with` block once a policy is set; an empty stack keeps calls free of it.
+    """
+    stacks.methods.insert(0, interceptor)
+
+
+def uninstall_global_method_interceptor(interceptor: MethodGetter) -> None:
+    """Removes an interceptor installed by `install_global_method_interceptor`."""
+    stacks.methods.remove(interceptor)
+
+
 def run_method_interceptors(
     bound_method: Callable[..., Any],
     context: MethodContext,

@@ -227,6 +227,7 @@ class Module(metaclass=ModuleMetaclass):
         self._submodules = set()
         self.module_name = name
         self.name = name.rsplit("/", 1)[-1]
+        self._creation_frame_id = frame.frame_id  # Read by `naming.name_of`.
 
     __post_init__ = __init__
 

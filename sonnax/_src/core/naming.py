@@ -26,6 +26,8 @@ T = TypeVar("T")
 FORCE_PREFIX = "FORCE:"
 TRANSPARENT_ATTR = "_sonnax_transparent"
 CUSTOM_NAME_ATTR = "_sonnax_custom_name"
+# Set by lifting modules (`lift.py`) to the prefix they give the names they lift.
+LIFTED_PREFIX_ATTR = "_sonnax_lifted_prefix"
 
 _CAMEL_BOUNDARY = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
 _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -102,7 +104,34 @@ def name_of(module: module_lib.Module) -> str:
             f"submodules: add `super().__init__(name=name)` at the top of "
             f"`{type(module).__name__}.__init__`."
         )
+    boundary = frames.innermost_closure_boundary()
+    if boundary is not None and module.__dict__.get("_creation_frame_id", boundary) < boundary:
+        raise ValueError(
+            "You can't functionally close over a module which has been initialized outside "
+            "of the function wrapped in hk.transparent_lift or hk.layer_stack.\n"
+            f"The module you closed over is called '{name}': create it inside that function."
+        )
     return name
+
+
+def lifted_prefix_name() -> str | None:
+    """The names of the enclosing lifting modules, outermost first, as `a/b/`.
+
+    Only during init (`None` in apply), as Haiku gives custom creators and getters.
+
+    Returns:
+      The prefix the current values will be stored under in the outer transform.
+    """
+    stack = frames.all_frames()
+    if stack[-1].params_frozen:
+        return None
+    prefixes = []
+    for frame in stack:
+        if frame.module_stack:
+            prefix = getattr(frame.module_stack[-1].module, LIFTED_PREFIX_ATTR, None)
+            if prefix:
+                prefixes.append(prefix)
+    return "/".join(prefixes) + "/" if prefixes else None
 
 
 def force_name(name: str) -> str:

@@ -53,7 +53,7 @@ def getter_context(
         dtype,
         shape,
         init,
-        None,  # lifted_prefix_name: filled in once `lift` exists (issue 4).
+        naming.lifted_prefix_name(),
     )
 
 

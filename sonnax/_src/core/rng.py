@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias
 
@@ -159,6 +160,15 @@ def to_prng_sequence(rng: Any, error_message: str) -> PRNGSequence | None:
     return sequence
 
 
+class _Counters(threading.local):
+    def __init__(self) -> None:
+        self.active: list[list[int]] = []
+
+
+# One-element lists counting `next_rng_key` calls, for `experimental.optimize_rng_use`.
+next_rng_key_counters = _Counters()
+
+
 def _sequence_or_fail(frame: frames.Frame) -> PRNGSequence:
     sequence = frame.rng_stack[-1]
     if sequence is None:
@@ -179,7 +189,10 @@ def next_rng_key() -> jax.Array:
     Raises:
       MissingRNGError: `init`/`apply` was called with `rng=None`.
     """
-    return next(_sequence_or_fail(frames.assert_inside("next_rng_key", pure_jax_only=True)))
+    frame = frames.assert_inside("next_rng_key", pure_jax_only=True)
+    for counter in next_rng_key_counters.active:
+        counter[0] += 1
+    return next(_sequence_or_fail(frame))
 
 
 def next_rng_keys(num: int) -> jax.Array:

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from sonnax._src.core import frames, interceptors, params
+from sonnax._src.core import frames, interceptors, naming, params
 from sonnax._src.typing import Initializer, State
 
 
@@ -83,7 +83,7 @@ def set_state(name: str, value: Any) -> None:
             frame.current_module(),
             jax.tree.map(lambda x: getattr(x, "dtype", None), value),
             jax.tree.map(lambda x: getattr(x, "shape", None), value),
-            None,  # lifted_prefix_name: filled in once `lift` exists (issue 4).
+            naming.lifted_prefix_name(),
         )
         value = interceptors.run_chain(interceptors.stacks.state_setters, context, value)
         if value is params.DO_NOT_STORE:

@@ -105,6 +105,9 @@ def to_module(f: Callable[..., Any]) -> type[module.Module]:
         "__call__": __call__,
         "__doc__": getattr(f, "__doc__", None) or _FALLBACK_DOC,
         "__module__": __name__,
+        # Haiku's qualname; mixed precision keys `<locals>` classes by identity, so a
+        # policy for one wrapped function does not reach every other.
+        "__qualname__": f"to_module.<locals>.{_CLASS_NAME}",
     }
     return module.ModuleMetaclass(_CLASS_NAME, (module.Module,), namespace)
 

@@ -1,0 +1,1 @@
+"""ResNet: the network (`resnet.py`) and its residual blocks (`blocks.py`)."""
