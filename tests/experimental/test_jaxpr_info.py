@@ -61,7 +61,11 @@ def test_tree_fields_match_haiku():
 
 def _text(page):
     """The visible text of an HTML page: tags and whitespace removed."""
-    return re.sub(r"\s+", "", re.sub(r"<[^>]*>", "", re.sub(r"<(style|script)>.*?</\1>", "", page, flags=re.S)))
+    return re.sub(
+        r"\s+",
+        "",
+        re.sub(r"<[^>]*>", "", re.sub(r"<(style|script)>.*?</\1>", "", page, flags=re.S)),
+    )
 
 
 def test_html_shows_what_haiku_shows():

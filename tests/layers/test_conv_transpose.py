@@ -54,10 +54,10 @@ CONFIGS = {
         _x(2, 5, 3),
         {"output_channels": 2, "kernel_shape": 3, "stride": 2, "padding": [(1, 2)]},
     ),
-    "1d_lowercase_same": (
+    "1d_lowercase_same_stride_1": (
         "Conv1DTranspose",
         _x(2, 5, 3),
-        {"output_channels": 2, "kernel_shape": 3, "stride": 2, "padding": "same"},
+        {"output_channels": 2, "kernel_shape": 3, "padding": "same"},
     ),
     "1d_ncw_unbatched": (
         "Conv1DTranspose",
@@ -165,6 +165,13 @@ ERRORS = {
         _x(1, 5, 2),
         "`padding` must be 'VALID' or 'SAME'",
         "'conv1_d_transpose' was given an output_shape",
+    ),
+    "lowercase_same": (
+        ValueError,
+        _conv(padding="same", stride=2),
+        _x(1, 5, 2),
+        "String padding is not implemented for transposed convolution",
+        r"'conv1_d_transpose' got padding='same' with stride \(2,\)",
     ),
     "mask_shape": (
         ValueError,

@@ -142,8 +142,8 @@ ERRORS = {
 @pytest.mark.parametrize("config, phrase, context", ERRORS.values(), ids=ERRORS.keys())
 def test_errors(config, phrase, context):
     def trigger(lib):
-        return lib.transform_with_state(
-            lambda x: lib.ExponentialMovingAverage(**config)(x)
-        ).init(None, X)
+        return lib.transform_with_state(lambda x: lib.ExponentialMovingAverage(**config)(x)).init(
+            None, X
+        )
 
     helpers.assert_raises_like_haiku(ValueError, phrase, context, trigger)

@@ -1,5 +1,7 @@
 """Tests for sonnax/_src/recurrent/gru.py, with dm-haiku 0.0.17 as the oracle."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -14,7 +16,7 @@ def _custom_inits(lib):
     init = lib.initializers
     return {
         "w_i_init": init.RandomNormal(0.3),
-        "w_h_init": init.Orthogonal(),
+        "w_h_init": init.TruncatedNormal(0.2),
         "b_init": init.RandomUniform(-0.1, 0.1),
     }
 
@@ -30,9 +32,9 @@ def test_step_matches_haiku(batch_size):
 
 def test_custom_initializers_match_haiku():
     def build(lib, x):
-        return unrolling.unroll(lib, lib.GRU(5, **_custom_inits(lib)), x)
+        return unrolling.step(lib, lib.GRU(5, **_custom_inits(lib)), x, 2)
 
-    params, _ = helpers.assert_matches_haiku(build, X)
+    params, _ = helpers.assert_matches_haiku(build, X[:, 0])
     assert bool(jnp.any(params["gru"]["b"] != 0))
 
 
@@ -57,5 +59,8 @@ def test_wrong_rank_raises(shape):
         lib.transform(f).init(None, jnp.ones(shape))
 
     helpers.assert_raises_like_haiku(
-        ValueError, "GRU input must be rank-1 or rank-2", rf"'gru'.*shape {shape}", trigger
+        ValueError,
+        "GRU input must be rank-1 or rank-2",
+        "'gru'.*shape " + re.escape(str(shape)),
+        trigger,
     )

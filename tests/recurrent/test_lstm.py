@@ -1,5 +1,7 @@
 """Tests for sonnax/_src/recurrent/lstm.py, with dm-haiku 0.0.17 as the oracle."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -55,5 +57,8 @@ def test_wrong_rank_raises(shape):
         lib.transform(f).init(None, jnp.ones(shape))
 
     helpers.assert_raises_like_haiku(
-        ValueError, "LSTM input must be rank-1 or rank-2", rf"'lstm'.*shape {shape}", trigger
+        ValueError,
+        "LSTM input must be rank-1 or rank-2",
+        "'lstm'.*shape " + re.escape(str(shape)),
+        trigger,
     )

@@ -16,8 +16,8 @@ def step(lib, core, x, batch_size):
 
 
 def unroll(lib, core, x, *, static=False, **kwargs):
-    """An unroll of batch-major `x` (`[B, T, ...]`) from the initial state."""
-    state = core.initial_state(x.shape[0])
+    """An unroll of batch-major `x` (a nest of `[B, T, ...]`) from the initial state."""
+    state = core.initial_state(jax.tree.leaves(x)[0].shape[0])
     unroll_fn = lib.static_unroll if static else lib.dynamic_unroll
     out, final = unroll_fn(core, x, state, time_major=False, **kwargs)
     return out, plain(final)

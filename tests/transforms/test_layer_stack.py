@@ -33,10 +33,6 @@ def _noisy(lib, x):
     return _dense(lib, x) + jax.random.normal(lib.next_rng_key(), x.shape)
 
 
-def _with_input(lib, x, y):
-    return _dense(lib, x) + y, lib.Linear(3)(y)
-
-
 def _per_layer(lib, **kwargs):
     return lib.layer_stack(LAYERS, with_per_layer_inputs=True, **kwargs)
 
@@ -54,7 +50,6 @@ def _in_module(lib, x):
 # time, which keeps this file quick on a 2-core CI machine.
 FIXED = {
     "per_layer_inputs": lambda lib, x: _per_layer(lib)(lambda x, y: _fixed(lib, x, y))(x, YS),
-    "unroll_2": lambda lib, x: _per_layer(lib, unroll=2)(lambda x, y: _fixed(lib, x, y))(x, YS),
     "two_arguments": lambda lib, x: lib.layer_stack(LAYERS)(
         lambda x, y: (_fixed(lib, x, y)[0], y * lib.get_parameter("s", [], init=jnp.ones))
     )(x, x + 1)[0],
@@ -65,17 +60,6 @@ FIXED = {
 }
 
 
-def _dense_stack(lib, x):
-    return lib.layer_stack(LAYERS)(lambda x: _dense(lib, x))(x)
-
-
-def test_matches_haiku():
-    params, _ = helpers.assert_matches_haiku(_dense_stack, X)
-    assert jax.tree.map(jnp.shape, params) == {
-        "__layer_stack_no_per_layer/linear": {"b": (LAYERS, 4), "w": (LAYERS, 4, 4)}
-    }
-
-
 @pytest.mark.parametrize("build", FIXED.values(), ids=FIXED.keys())
 def test_options_match_haiku(build):
     params, _ = helpers.assert_matches_haiku(build, X, key=None)
@@ -84,7 +68,8 @@ def test_options_match_haiku(build):
 
 def test_unroll_equals_unroll_1():
     one = helpers.run(sonnax, FIXED["per_layer_inputs"], None, X)
-    helpers.assert_trees_close(helpers.run(sonnax, FIXED["unroll_2"], None, X), one)
+    build = lambda lib, x: _per_layer(lib, unroll=2)(lambda x, y: _fixed(lib, x, y))(x, YS)  # noqa: E731
+    helpers.assert_trees_close(helpers.run(sonnax, build, None, X), one)
 
 
 def test_under_jit_and_vmap_matches_haiku():
@@ -99,10 +84,9 @@ def _layer(params, i, prefix):
     }
 
 
-def test_equals_unrolled_loop():
-    build = lambda lib, x: _per_layer(lib)(lambda x, y: _with_input(lib, x, y))(x, YS)  # noqa: E731
-    params, out = helpers.assert_matches_haiku(build, X)
-    layer = sonnax.transform(lambda x, y: _with_input(sonnax, x, y))
+def test_per_layer_inputs_equal_unrolled_loop():
+    params, out = helpers.run(sonnax, FIXED["per_layer_inputs"], None, X)
+    layer = sonnax.transform(lambda x, y: _fixed(sonnax, x, y))
     x, zs = X, []
     for i in range(LAYERS):
         x, z = layer.apply(_layer(params, i, "__layer_stack_with_per_layer"), None, x, YS[i])
@@ -117,6 +101,9 @@ def _noisy_stack(lib, x):
 def test_each_layer_gets_its_own_key_as_haiku_splits_it():
     apply_key = jax.random.PRNGKey(3)
     params, out = helpers.assert_matches_haiku(_noisy_stack, X, apply_key=apply_key)
+    assert jax.tree.map(jnp.shape, params) == {
+        "__layer_stack_no_per_layer/linear": {"b": (LAYERS, 4), "w": (LAYERS, 4, 4)}
+    }
     layer = sonnax.transform(lambda x: _noisy(sonnax, x))
     # Init: the first key of the outer sequence, split into (init, next, apply) per layer.
     key, x = sonnax.PRNGSequence(helpers.KEY).take(1)[0], X
@@ -149,29 +136,35 @@ class _Flat:
         return unstacked_module_name.replace(f"block_{index}", "block_0", 1), index
 
 
-def _block(lib, x, i):
+def _block(lib, x, y, i):
     with lib.name_scope(f"block_{i}"):
-        return _dense(lib, x)
+        return _fixed(lib, x, y)
 
 
-def _transparent(lib, x):
-    stack = lib.layer_stack(LAYERS, transparent=True, transparency_map=_Flat())
-    return stack(lambda x: _block(lib, x, 0))(x) + lib.Linear(4, name="head")(x)
+def _head(lib, x):
+    return lib.Linear(4, name="head", w_init=jnp.ones)(x)
+
+
+def _transparent(lib, x, transparency_map=None):
+    stack = _per_layer(lib, transparent=True, transparency_map=transparency_map or _Flat())
+    out, zs = stack(lambda x, y: _block(lib, x, y, 0))(x, YS)
+    return out + _head(lib, x), zs
 
 
 def _looped(lib, x):
-    out = x
+    out, zs = x, []
     for i in range(LAYERS):
-        out = _block(lib, out, i)
-    return out + lib.Linear(4, name="head")(x)
+        out, z = _block(lib, out, YS[i], i)
+        zs.append(z)
+    return out + _head(lib, x), jnp.stack(zs)
 
 
 def test_transparent_gives_haikus_and_the_loops_names():
-    params, out = helpers.assert_matches_haiku(_transparent, X)
-    loop_params, loop_out = helpers.run(sonnax, _looped, helpers.KEY, X)
-    assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, loop_params)
+    params, out = helpers.assert_matches_haiku(_transparent, X, key=None)
+    loop_params, loop_out = helpers.run(sonnax, _looped, None, X)
     assert sorted(params) == ["block_0/linear", "block_1/linear", "block_2/linear", "head"]
-    helpers.assert_trees_close(sonnax.transform(_looped).apply(params, None, X), out)
+    helpers.assert_trees_equal(params, loop_params)
+    helpers.assert_trees_close(out, loop_out)
 
 
 def _stateful_layer(lib, x):
@@ -179,12 +172,12 @@ def _stateful_layer(lib, x):
     lib.set_state("count", count + 1)
     mean = lib.get_state("mean", x.shape[-1:], init=jnp.zeros)
     lib.set_state("mean", 0.5 * mean + x.mean(0))
-    return _dense(lib, x) + mean * count
+    return _fixed(lib, x, mean * count)[0]
 
 
 def test_layers_with_state_match_haiku():
     build = lambda lib, x: lib.layer_stack(LAYERS)(lambda x: _stateful_layer(lib, x))(x)  # noqa: E731
-    _, state, (_, new_state) = helpers.assert_matches_haiku_with_state(build, X)
+    _, state, (_, new_state) = helpers.assert_matches_haiku_with_state(build, X, key=None)
     assert state["__layer_stack_no_per_layer/~"]["count"].shape == (LAYERS,)
     assert jnp.all(new_state["__layer_stack_no_per_layer/~"]["count"] == 2)
 
@@ -192,7 +185,7 @@ def test_layers_with_state_match_haiku():
 def test_mismatched_per_layer_inputs_raise_like_haiku():
     def build(lib, x):
         stack = lib.layer_stack(LAYERS, with_per_layer_inputs=True)
-        return stack(lambda x, y, z: _with_input(lib, x, y + z))(x, YS, YS[:2])
+        return stack(lambda x, y, z: _fixed(lib, x, y + z))(x, YS, YS[:2])
 
     helpers.assert_raises_like_haiku(
         AssertionError,
@@ -225,15 +218,11 @@ def test_conflicting_flat_names_raise_like_haiku():
         def stacked_to_flat(self, stacked_module_name, scan_idx):
             return stacked_module_name
 
-    def build(lib, x):
-        stack = lib.layer_stack(LAYERS, transparent=True, transparency_map=Collapsing())
-        return stack(lambda x: _block(lib, x, 0))(x)
-
     helpers.assert_raises_like_haiku(
         ValueError,
         "Found conflicting unstacked module name for block_0/linear",
         "layer 1",
-        lambda lib: helpers.run(lib, build, helpers.KEY, X),
+        lambda lib: helpers.run(lib, lambda lib, x: _transparent(lib, x, Collapsing()), None, X),
     )
 
 

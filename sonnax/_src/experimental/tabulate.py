@@ -89,8 +89,15 @@ _FILTERS: dict[str, Callable[[summarise.MethodInvocation], bool]] = {
     "has_params": lambda call: bool(call.module_details.params),
 }
 
-DEFAULT_COLUMNS = ("module", "config", "owned_params", "input", "output", "params_size")
-DEFAULT_COLUMNS += ("params_bytes",)
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "module",
+    "config",
+    "owned_params",
+    "input",
+    "output",
+    "params_size",
+    "params_bytes",
+)
 DEFAULT_FILTERS = ("has_output",)
 _GRID = types.MappingProxyType({"tablefmt": "grid"})
 

@@ -57,6 +57,27 @@ def adjusted_padding(
     return (pad_before, pad_after)
 
 
+def _check_transpose_padding(
+    padding: str | Sequence[tuple[int, int]], stride: tuple[int, ...], where: str
+) -> None:
+    """Raises as `lax.conv_transpose` would for strings other than "SAME" and "VALID".
+
+    `lax` reads only those two exact strings as the padding of the matching forward
+    convolution; another known string (`"same"`, `"SAME_LOWER"`) pads the input as a
+    plain convolution would, which `lax` allows only at stride 1.
+    """
+    if not isinstance(padding, str) or padding in ("SAME", "VALID"):
+        return
+    conv.check_padding_string(padding, where)
+    if any(step != 1 for step in stride):
+        raise ValueError(
+            "String padding is not implemented for transposed convolution other than 'SAME' "
+            f"and 'VALID' (case-sensitive) at strides other than 1: module {where!r} got "
+            f"padding={padding!r} with stride {stride}. Use 'SAME', 'VALID' or one "
+            "(before, after) pair per spatial dimension."
+        )
+
+
 class ConvNDTranspose(module.Module):
     """An N-dimensional transposed convolution (`lax.conv_transpose`, a "deconvolution").
 
@@ -127,16 +148,14 @@ class ConvNDTranspose(module.Module):
                     "When specifying `output_shape`, ensure that padding is 'VALID' or 'SAME': "
                     f"module {here!r} got padding={padding!r}."
                 )
-        else:
-            conv.check_padding_string(padding, here)
         self.with_bias = with_bias
         self.stride = spatial.replicate(stride, num_spatial_dims, "strides", here)
+        if output_shape is None:
+            _check_transpose_padding(padding, self.stride, here)
         self.w_init = w_init
         self.b_init = b_init or jnp.zeros
         self.mask = mask
-        # Kept as given, as Haiku does: `lax.conv_transpose` reads only the exact strings
-        # "SAME" and "VALID" as forward-convolution padding; other strings and pairs pad the
-        # dilated input directly.
+        # Kept as given, as Haiku does: pairs pad the dilated input directly.
         self.padding = padding
         self.data_format = data_format
         self.channel_index = spatial.channel_index_of(data_format, here)

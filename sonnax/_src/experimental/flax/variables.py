@@ -79,8 +79,9 @@ def state_to_flax_variables(state: Mapping[str, Mapping[str, Any]]) -> dict[str,
     return variables
 
 
-def store(scope: flax.core.Scope, **collections: Mapping[str, Mapping[str, Any]]) -> None:
+def store(scope: flax.core.Scope | None, **collections: Mapping[str, Mapping[str, Any]]) -> None:
     """Puts sonnax params/state into Flax collections of the same names under `scope`."""
+    assert scope is not None, "store is called from a bound (initialised or applied) module"
     for collection_name, tree in collections.items():
         for module_name, name, value in filtering.traverse(tree):
             inner = scope
