@@ -17,6 +17,8 @@ _TF = ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"]
 _TEST = [
     "pytest>=8",
     "hypothesis>=6.100",
+    "absl-py>=2.0",
+    "tabulate>=0.8.9",
     "dm-haiku>=0.0.17",
     "flax>=0.10",
     "jmp>=0.0.4",
@@ -41,6 +43,9 @@ setup(
         "tf": _TF,
         "test": _TEST + _CONVERT + _TF,
         "examples": ["optax>=0.2.4", "absl-py>=2.0"],
+        # sonnax.experimental.flax and sonnax.experimental.tabulate; never needed by `import sonnax`.
+        "flax": ["flax>=0.10"],
+        "tabulate": ["tabulate>=0.8.9"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -52,13 +52,11 @@ def sgd(params, grads):
 
 
 def batches(inputs: np.ndarray, targets: np.ndarray):
+    """`(step, inputs, targets)` for each step, walking through the data in order."""
+    size = _BATCH_SIZE.value
     for step in range(_STEPS.value):
-        start = (step * _BATCH_SIZE.value) % (len(inputs) - _BATCH_SIZE.value)
-        yield (
-            step,
-            inputs[start : start + _BATCH_SIZE.value],
-            targets[start : start + _BATCH_SIZE.value],
-        )
+        start = (step * size) % (len(inputs) - size)
+        yield step, inputs[start : start + size], targets[start : start + size]
 
 
 def train_with_jit(inputs: np.ndarray, targets: np.ndarray) -> None:

@@ -10,7 +10,7 @@ def _conv1d(lib):
 
 
 def _conv2d(lib):
-    return lib.Conv2D(4, 3, stride=2, data_format="NCHW", feature_group_count=5)
+    return lib.Conv2D(5, 3, stride=2, data_format="NCHW", feature_group_count=5)
 
 
 def _pool(function, padding):

@@ -1,5 +1,60 @@
 """Catalogue entries for nets (ResNet, MobileNet, VQ) and mixed precision."""
 
+import jmp
+
 from tests.catalogue.entry import Entry
 
-ENTRIES: list[Entry] = []
+HALF = jmp.get_policy("params=float32,compute=bfloat16,output=bfloat16")
+
+
+def _narrow_resnet(lib, **kwargs):
+    return lib.nets.ResNet(
+        blocks_per_group=(1, 1, 1, 1),
+        num_classes=3,
+        channels_per_group=(8, 8, 16, 16),
+        logits_config={"w_init": lib.initializers.RandomNormal()},
+        initial_conv_config={"output_channels": 8},
+        **kwargs,
+    )
+
+
+def _resnet_v1_training(lib):
+    return lambda x: _narrow_resnet(lib, bottleneck=False)(x, is_training=True)
+
+
+def _resnet_v2_inference(lib):
+    # Inference reads moving averages that only a training call creates, so init trains.
+    return lambda x: _narrow_resnet(lib, resnet_v2=True)(x, is_training=lib.running_init())
+
+
+def _mobilenet(lib, use_bn):
+    net = lib.nets.MobileNetV1
+    return lambda x: net((1, 2), (8, 16), num_classes=4, use_bn=use_bn)(x, is_training=True)
+
+
+def _vector_quantizer(lib):
+    return lambda x: lib.nets.VectorQuantizer(6, 5, 0.25, dtype=x.dtype)(x, is_training=True)
+
+
+def _vector_quantizer_ema(lib):
+    vq = lambda x: lib.nets.VectorQuantizerEMA(6, 5, 0.25, decay=0.9, dtype=x.dtype)
+    return lambda x: vq(x)(x, is_training=True)
+
+
+def _mixed_precision_mlp(lib):
+    def f(x):
+        with lib.mixed_precision.push_policy(lib.Linear, HALF):
+            return lib.nets.MLP([5, 3])(x)
+
+    return f
+
+
+ENTRIES = [
+    Entry("resnet_v1_basic_training", _resnet_v1_training, (8, 16, 16, 3)),
+    Entry("resnet_v2_bottleneck_inference", _resnet_v2_inference, (8, 16, 16, 3)),
+    Entry("mobilenet_v1", lambda lib: _mobilenet(lib, True), (8, 9, 9, 3)),
+    Entry("mobilenet_v1_without_bn", lambda lib: _mobilenet(lib, False), (8, 9, 9, 3)),
+    Entry("vector_quantizer", _vector_quantizer),
+    Entry("vector_quantizer_ema", _vector_quantizer_ema),
+    Entry("mixed_precision_mlp", _mixed_precision_mlp),
+]

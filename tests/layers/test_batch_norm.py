@@ -105,7 +105,7 @@ def test_cross_replica_matches_haiku_and_single_device():
     helpers.assert_trees_close(ours[0][0], out, atol=1e-5)
     # Each device's state (statistics of shape [1, C]) is the whole batch's ([1, 1, C]).
     for shard in range(8):
-        shard_state = jax.tree.map(lambda s, e: s[shard].reshape(e.shape), ours[1], new_state)
+        shard_state = jax.tree.map(lambda s, e, i=shard: s[i].reshape(e.shape), ours[1], new_state)
         helpers.assert_trees_close(shard_state, new_state, atol=1e-5)
 
 

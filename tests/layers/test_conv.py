@@ -222,6 +222,13 @@ ERRORS = {
         "Inputs channels 3 should be a multiple of feature_group_count 2",
         r"'conv2_d', input shape \(1, 4, 4, 3\)",
     ),
+    "output_feature_groups": (
+        ValueError,
+        _conv(feature_group_count=3),
+        _x(1, 4, 4, 3),
+        "output feature dimension size must be a multiple of feature_group_count",
+        "module 'conv2_d' needs output_channels divisible",
+    ),
     "mask_shape": (
         ValueError,
         _conv(mask=jnp.ones([3, 3, 2])),

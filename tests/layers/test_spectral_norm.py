@@ -2,7 +2,6 @@
 
 import haiku
 import jax
-import jax.numpy as jnp
 import pytest
 
 import sonnax

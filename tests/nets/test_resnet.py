@@ -59,6 +59,9 @@ def test_options_match_haiku():
     assert "classifier/~/block_group_1/~/block_0/~/shortcut_batchnorm/~/mean_ema" not in state
 
 
+# Full-width networks compile many distinct convolutions (a minute on a busy 2-core machine);
+# the narrow `_tiny` cases above run the same blocks.
+@pytest.mark.slow
 def test_resnet18_on_small_images_matches_haiku():
     def build(lib, x):
         net = lib.nets.ResNet18(4, logits_config={"w_init": lib.initializers.RandomNormal()})
@@ -67,6 +70,7 @@ def test_resnet18_on_small_images_matches_haiku():
     helpers.assert_matches_haiku_with_state(build, IMAGES)
 
 
+@pytest.mark.slow
 def test_resnet50_inference_on_small_images_matches_haiku():
     def build(lib, x):
         return lib.nets.ResNet50(4, resnet_v2=True)(x, is_training=_mode(lib, False))
@@ -101,20 +105,6 @@ def _architecture(lib, depth):
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_standard_depths_build_haikus_blocks(depth):
     assert _architecture(sonnax, depth) == _architecture(haiku, depth)
-
-
-def test_under_jit_matches_haiku():
-    def transformed(lib):
-        net = lambda x: _tiny(lib, bottleneck=True, resnet_v2=True)(x, is_training=True)
-        return lib.transform_with_state(net)
-
-    theirs, ours = transformed(haiku), transformed(sonnax)
-    params, state = theirs.init(helpers.KEY, IMAGES)
-    # Both jitted: XLA may round a fused batch norm differently from eager execution.
-    expected = jax.jit(theirs.init)(helpers.KEY, IMAGES)
-    helpers.assert_trees_equal(jax.jit(ours.init)(helpers.KEY, IMAGES), expected)
-    expected = jax.jit(theirs.apply)(params, state, None, IMAGES)
-    helpers.assert_trees_close(jax.jit(ours.apply)(params, state, None, IMAGES), expected)
 
 
 def test_configs_match_haiku():

@@ -28,8 +28,11 @@ def mapped_model(lib, xs, split_rng=None):
     return lib.vmap(per_example, split_rng=split_rng)(xs)
 
 
-@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
-@pytest.mark.parametrize("split_rng", [True, False])
+@pytest.mark.parametrize(
+    "split_rng, jit",
+    [(True, False), (True, True), (False, True)],
+    ids=["split", "split-jit", "jit"],
+)
 def test_vmap_keys_params_and_state(split_rng, jit):
     build = lambda lib, xs: mapped_model(lib, xs, split_rng and not lib.running_init())  # noqa: E731
     params, state, (out, keys), new_state = assert_same_as_haiku(build, XS, jit=jit)

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from sonnax._src.core import module, params
+from sonnax._src.core import module
 from sonnax._src.layers import moving_averages, scale_offset, spatial
 from sonnax._src.typing import Initializer
 
@@ -148,16 +147,7 @@ class BatchNorm(module.Module):
             self.var_ema(var)
 
         shape = [1 if i in axis else size for i, size in enumerate(inputs.shape)]
-        dtype = inputs.dtype
-        if self.create_scale:
-            scale = params.get_parameter("scale", shape, dtype, init=self.scale_init)
-        elif scale is None:
-            scale = np.ones([], dtype=dtype)
-        if self.create_offset:
-            offset = params.get_parameter("offset", shape, dtype, init=self.offset_init)
-        elif offset is None:
-            offset = np.zeros([], dtype=dtype)
-
+        scale, offset = scale_offset.scale_and_offset(self, shape, inputs.dtype, scale, offset)
         eps = jax.lax.convert_element_type(self.eps, var.dtype)
         inv = scale * jax.lax.rsqrt(var + eps)
         return (inputs - mean) * inv + offset

@@ -17,8 +17,7 @@ from sonnax._src.typing import Initializer, PadFn
 
 Padding: TypeAlias = str | Sequence[tuple[int, int]] | PadFn | Sequence[PadFn]
 
-# The padding strings `lax.conv_general_dilated` understands (case-insensitive).
-PADDING_STRINGS = ("SAME", "SAME_LOWER", "VALID")
+PADDING_STRINGS = ("SAME", "SAME_LOWER", "VALID")  # What `lax` accepts, in any case.
 
 
 def check_spatial_dims(num_spatial_dims: int, module_name: str) -> None:
@@ -41,19 +40,9 @@ def check_padding_string(padding: Any, module_name: str) -> None:
 
 
 def batched(inputs: jax.Array, num_spatial_dims: int, what: str, module_name: str) -> jax.Array:
-    """`inputs` with a batch axis, adding one to an unbatched input.
+    """`inputs` of rank N+2, adding a batch axis to rank N+1; `ValueError` for other ranks.
 
-    Args:
-      inputs: `[spatial..., C]`-like (rank N+1) or `[B, spatial..., C]`-like (rank N+2).
-      num_spatial_dims: N.
-      what: the class family named in the error (`ConvND`, `ConvNDTranspose`).
-      module_name: the module's path, for the error.
-
-    Returns:
-      A rank N+2 array.
-
-    Raises:
-      ValueError: `inputs` has another rank.
+    `what` is the class family named in the error (`ConvND`, `ConvNDTranspose`).
     """
     allowed = [num_spatial_dims + 1, num_spatial_dims + 2]
     if inputs.ndim not in allowed:
@@ -84,11 +73,7 @@ def default_w_init(fan_in_shape: Sequence[int]) -> Initializer:
 def add_bias(
     out: jax.Array, output_channels: int, channel_index: int, dtype: Any, b_init: Initializer
 ) -> jax.Array:
-    """Adds a bias `b` of `dtype` over the channels of a batched `out`.
-
-    `b` has shape `[output_channels]`, or `[output_channels, 1, ...]` for
-    channels-first outputs.
-    """
+    """Adds a bias `b` of shape `[C]` (`[C, 1, ...]` if channels first) to a batched `out`."""
     if channel_index == -1:
         b_shape: tuple[int, ...] = (output_channels,)
     else:
@@ -205,6 +190,13 @@ class ConvND(module.Module):
                 f"Inputs channels {channels} should be a multiple of feature_group_count "
                 f"{self.feature_group_count} (module {self.module_name!r}, input shape "
                 f"{inputs.shape}); use a feature_group_count that divides {channels}."
+            )
+        if self.output_channels % self.feature_group_count != 0:
+            raise ValueError(
+                "conv_general_dilated rhs output feature dimension size must be a multiple of "
+                f"feature_group_count, but {self.output_channels} is not a multiple of "
+                f"{self.feature_group_count}: module {self.module_name!r} needs output_channels "
+                "divisible by feature_group_count."
             )
         w_shape = (*self.kernel_shape, channels // self.feature_group_count, self.output_channels)
         check_mask(self.mask, w_shape, self.module_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,8 +95,9 @@ class Embed(module.Module):
     @property
     def embeddings(self) -> jax.Array:
         """The `[vocab_size, embed_dim]` matrix (parameter `embeddings`)."""
-        shape = [self.vocab_size, self.embed_dim]
-        return params.get_parameter("embeddings", shape, init=self.w_init)  # type: ignore[list-item]
+        # Both sizes are set by now: given, or read from `embedding_matrix`.
+        shape = typing.cast(list[int], [self.vocab_size, self.embed_dim])
+        return params.get_parameter("embeddings", shape, init=self.w_init)
 
     def __call__(
         self,

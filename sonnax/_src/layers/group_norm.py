@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Sequence
 
 import jax
@@ -139,8 +140,9 @@ class GroupNorm(module.Module):
             offset = params.get_parameter("offset", shape, x.dtype, init=self.offset_init)
 
         grouped = x.reshape(self.group_shape)
-        mean = jnp.mean(grouped, self.axis, keepdims=True)
-        var = jnp.var(grouped, self.axis, keepdims=True)
+        axes = typing.cast(tuple[int, ...], self.axis)  # A tuple since `_initialize`.
+        mean = jnp.mean(grouped, axes, keepdims=True)
+        var = jnp.var(grouped, axes, keepdims=True)
         x = ((grouped - mean) * jax.lax.rsqrt(var + self.eps)).reshape(self.first_input_shape)
         if scale is not None:
             x = x * jax.lax.broadcast_to_rank(scale, x.ndim)

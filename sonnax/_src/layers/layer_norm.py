@@ -7,9 +7,8 @@ from typing import TypeAlias
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from sonnax._src.core import module, params
+from sonnax._src.core import module
 from sonnax._src.layers import scale_offset, spatial
 from sonnax._src.typing import Initializer
 
@@ -151,19 +150,11 @@ class LayerNorm(module.Module):
             variance = jnp.var(inputs, axis=axis, keepdims=True)
 
         shape = param_shape(inputs.shape, to_abs_axes(self.param_axis, inputs.ndim))
-        dtype = inputs.dtype
-        if self.create_scale:
-            scale = params.get_parameter("scale", shape, dtype, init=self.scale_init)
-        elif scale is None:
-            scale = np.array(1.0, dtype=dtype)
-        if self.create_offset:
-            offset = params.get_parameter("offset", shape, dtype, init=self.offset_init)
-        elif offset is None:
-            offset = np.array(0.0, dtype=dtype)
+        scale, offset = scale_offset.scale_and_offset(self, shape, inputs.dtype, scale, offset)
 
         # As Haiku: broadcast explicitly only when implicit rank promotion is disallowed
         # (explicit broadcasts cost memory on TPU).
-        if jax.config.jax_numpy_rank_promotion != "allow":
+        if jax.config.jax_numpy_rank_promotion != "allow":  # type: ignore[attr-defined]
             scale = jnp.broadcast_to(scale, inputs.shape)
             offset = jnp.broadcast_to(offset, inputs.shape)
             mean = jnp.broadcast_to(mean, inputs.shape)

@@ -1,14 +1,18 @@
-"""Checks shared by the normalization layers on their `scale` and `offset` arguments.
+"""The `scale` and `offset` of the normalization layers: argument checks and lookup.
 
 Each of BatchNorm, LayerNorm, GroupNorm either creates `scale`/`offset` as
-parameters or takes them at call time, never both; these checks say which
+parameters or takes them at call time, never both; the checks say which
 argument conflicts with which.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from sonnax._src.core import params
 from sonnax._src.typing import Initializer
 
 
@@ -64,3 +68,30 @@ def check_initializers(
                 f"Cannot set `{arg}_init` if `create_{arg}=False`: module {module_name!r} got "
                 f"{arg}_init={init!r}; pass create_{arg}=True or drop {arg}_init."
             )
+
+
+def scale_and_offset(
+    layer: Any, shape: Sequence[int], dtype: Any, scale: Any, offset: Any
+) -> tuple[Any, Any]:
+    """The `scale` and `offset` a normalization layer applies, in Haiku's order.
+
+    Args:
+      layer: a module with `create_scale`, `create_offset`, `scale_init` and
+        `offset_init`; its parameters are created or read here.
+      shape: the parameters' shape.
+      dtype: the parameters' dtype (the inputs' dtype).
+      scale: the `scale` passed at call time, or `None`.
+      offset: the `offset` passed at call time, or `None`.
+
+    Returns:
+      `(scale, offset)`: the parameter, the value passed, or 1 and 0 of `dtype`.
+    """
+    if layer.create_scale:
+        scale = params.get_parameter("scale", shape, dtype, init=layer.scale_init)
+    elif scale is None:
+        scale = np.ones([], dtype=dtype)
+    if layer.create_offset:
+        offset = params.get_parameter("offset", shape, dtype, init=layer.offset_init)
+    elif offset is None:
+        offset = np.zeros([], dtype=dtype)
+    return scale, offset

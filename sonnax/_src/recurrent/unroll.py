@@ -8,7 +8,8 @@ import jax
 import jax.numpy as jnp
 
 from sonnax._src.core import frames
-from sonnax._src.recurrent import rnn_core, stateful_scan
+from sonnax._src.recurrent import rnn_core
+from sonnax._src.transforms.stateful import loops
 
 
 def _check_time_lengths(leaves: list, time_axis: int, function: str, error: type) -> None:
@@ -101,7 +102,7 @@ def dynamic_unroll(
 
     if not time_major:
         input_sequence = _swap_batch_time(input_sequence)
-    scan = stateful_scan.scan if frames.inside_transform() else jax.lax.scan
+    scan = loops.scan if frames.inside_transform() else jax.lax.scan
     last_state, stacked = scan(step, initial_state, input_sequence, reverse=reverse, unroll=unroll)
     if return_all_states:
         output_sequence, states = stacked
