@@ -6,7 +6,7 @@ module lands, in the file of its area; `build(lib)` must work with both `haiku`
 and `sonnax` as `lib`, and is run under `lib.transform_with_state`.
 """
 
-from tests.catalogue import conv, core, lifting, nets, normalization, recurrent
+from tests.catalogue import conv, core, lifting, nets, normalization, recurrent, stateful
 from tests.catalogue.entry import Entry as Entry
 from tests.catalogue.entry import inputs as inputs
 
@@ -17,4 +17,5 @@ ENTRIES = [
     *recurrent.ENTRIES,
     *nets.ENTRIES,
     *lifting.ENTRIES,
+    *stateful.ENTRIES,
 ]

@@ -12,10 +12,11 @@ import jax.numpy as jnp
 from tests.catalogue.entry import Entry
 
 
-def _unrolled(make_core, static=False):
+def _unrolled(make_core, static=False, with_resets=False):
     def build(lib):
         def run(x):
-            inputs = make_core.inputs(x) if hasattr(make_core, "inputs") else x
+            # ResetCore takes `(inputs, should_reset)`: reset where the first feature is positive.
+            inputs = (x, x[..., 0] > 0) if with_resets else x
             core = make_core(lib)
             batch = jax.tree.leaves(inputs)[0].shape[0]
             state = jax.tree.map(lambda s: s.astype(x.dtype), core.initial_state(batch))
@@ -28,14 +29,6 @@ def _unrolled(make_core, static=False):
     return build
 
 
-def _reset_core(lib):
-    return lib.ResetCore(lib.LSTM(3))
-
-
-# ResetCore takes `(inputs, should_reset)`; reset wherever the first feature is positive.
-_reset_core.inputs = lambda x: (x, x[..., 0] > 0)
-
-
 def _conv(class_name, input_shape):
     return lambda lib: getattr(lib, class_name)(input_shape, output_channels=2, kernel_shape=3)
 
@@ -46,7 +39,9 @@ ENTRIES = [
     Entry("lstm_static_unroll", _unrolled(lambda lib: lib.LSTM(4), static=True), (8, 3, 6)),
     Entry("gru", _unrolled(lambda lib: lib.GRU(4)), (8, 5, 6)),
     Entry("identity_core", _unrolled(lambda lib: lib.IdentityCore()), (8, 5, 6)),
-    Entry("reset_core", _unrolled(_reset_core), (8, 5, 6)),
+    Entry(
+        "reset_core", _unrolled(lambda lib: lib.ResetCore(lib.LSTM(3)), with_resets=True), (8, 5, 6)
+    ),
     Entry(
         "deep_rnn",
         _unrolled(lambda lib: lib.DeepRNN([lib.LSTM(4), jnp.tanh, lib.GRU(3)])),

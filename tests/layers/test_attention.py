@@ -13,10 +13,10 @@ KV = jax.random.normal(jax.random.PRNGKey(1), [2, 4, 6])
 CAUSAL = jnp.tril(jnp.ones([3, 4], bool))[None, None]
 
 CONFIGS = {
-    "default": {},
-    "sizes": {"value_size": 3, "model_size": 7},
-    "no_bias": {"with_bias": False},
-    "b_init_named": {"b_init": "random_normal", "name": "attn"},
+    "default": ({}, Q, KV),
+    "sizes_unbatched": ({"value_size": 3, "model_size": 7}, Q[0], KV[0]),
+    "no_bias": ({"with_bias": False}, Q, KV),
+    "b_init_named": ({"b_init": "random_normal", "name": "attn"}, Q, KV),
 }
 
 
@@ -27,12 +27,12 @@ def _kwargs(lib, config):
     return kwargs
 
 
-@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
-def test_matches_haiku(config):
+@pytest.mark.parametrize("config, q, kv", CONFIGS.values(), ids=CONFIGS.keys())
+def test_matches_haiku(config, q, kv):
     def build(lib, q, kv):
         return lib.MultiHeadAttention(2, 4, **_kwargs(lib, config))(q, kv, kv * 2)
 
-    helpers.assert_matches_haiku(build, Q, KV)
+    helpers.assert_matches_haiku(build, q, kv)
 
 
 @pytest.mark.parametrize(
@@ -45,13 +45,6 @@ def test_mask_matches_haiku(mask):
         return lib.MultiHeadAttention(2, 4, w_init=lib.initializers.Constant(0.1))(q, kv, kv, mask)
 
     helpers.assert_matches_haiku(build, Q, KV)
-
-
-def test_unbatched():
-    def build(lib, q, kv):
-        return lib.MultiHeadAttention(2, 4, w_init=jnp.ones)(q, kv, kv)
-
-    helpers.assert_matches_haiku(build, Q[0], KV[0])
 
 
 def test_deprecated_w_init_scale():

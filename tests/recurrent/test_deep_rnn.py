@@ -14,11 +14,10 @@ def _layers(lib):
     return [lib.LSTM(5), jax.nn.relu, lib.GRU(3), lib.VanillaRNN(2)]
 
 
-@pytest.mark.parametrize("static", [False, True], ids=["dynamic", "static"])
-def test_unroll_matches_haiku(static):
-    params, _ = helpers.assert_matches_haiku(
-        lambda lib, x: unrolling.unroll(lib, lib.DeepRNN(_layers(lib)), x, static=static), X
-    )
+def test_unroll_jit_and_vmap_match_haiku():
+    build = lambda lib, x: unrolling.unroll(lib, lib.DeepRNN(_layers(lib)), x)
+    params, _ = helpers.assert_matches_haiku(build, X)
+    helpers.assert_jit_and_vmap_match(build, X)
     assert sorted(params) == ["gru", "lstm/linear", "vanilla_rnn/linear", "vanilla_rnn/linear_1"]
 
 
@@ -41,12 +40,6 @@ def test_skip_connections_unroll_matches_haiku():
         return unrolling.unroll(lib, core, x)
 
     helpers.assert_matches_haiku(build, X)
-
-
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match(
-        lambda lib, x: unrolling.unroll(lib, lib.DeepRNN(_layers(lib)), x), X
-    )
 
 
 def test_no_cores_passes_inputs_through_like_haiku():

@@ -9,10 +9,9 @@ from tests.recurrent import unrolling
 X = jax.random.normal(jax.random.PRNGKey(0), [2, 3, 4])
 
 
-@pytest.mark.parametrize("static", [False, True], ids=["dynamic", "static"])
-def test_unroll_matches_haiku(static):
+def test_unroll_matches_haiku():
     _, (out, state) = helpers.assert_matches_haiku(
-        lambda lib, x: unrolling.unroll(lib, lib.IdentityCore(), x, static=static), X
+        lambda lib, x: unrolling.unroll(lib, lib.IdentityCore(), x), X
     )
     helpers.assert_trees_equal(out, X)
     assert state == []

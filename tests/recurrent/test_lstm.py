@@ -31,15 +31,10 @@ def test_step_from_a_nonzero_state_matches_haiku():
     helpers.assert_matches_haiku(build, X[:, 0], hidden, cell)
 
 
-@pytest.mark.parametrize("static", [False, True], ids=["dynamic", "static"])
-def test_unroll_matches_haiku(static):
-    helpers.assert_matches_haiku(
-        lambda lib, x: unrolling.unroll(lib, lib.LSTM(5), x, static=static), X
-    )
-
-
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match(lambda lib, x: unrolling.unroll(lib, lib.LSTM(5), x), X)
+def test_unroll_jit_and_vmap_match_haiku():
+    build = lambda lib, x: unrolling.unroll(lib, lib.LSTM(5), x)
+    helpers.assert_matches_haiku(build, X)
+    helpers.assert_jit_and_vmap_match(build, X)
 
 
 def test_state_is_a_named_tuple():

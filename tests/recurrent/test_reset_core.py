@@ -3,7 +3,6 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 
 import sonnax
 from tests import helpers
@@ -13,11 +12,10 @@ X = jax.random.normal(jax.random.PRNGKey(0), [2, 4, 3])  # [B, T, F]
 RESETS = jnp.array([[False, True, False, True], [False, False, True, False]])
 
 
-@pytest.mark.parametrize("static", [False, True], ids=["dynamic", "static"])
-def test_unroll_with_resets_matches_haiku(static):
+def test_unroll_with_resets_matches_haiku():
     def build(lib, x, should_reset):
         core = lib.ResetCore(lib.LSTM(5))
-        return unrolling.unroll(lib, core, (x, should_reset), static=static)
+        return unrolling.unroll(lib, core, (x, should_reset))
 
     helpers.assert_matches_haiku(build, X, RESETS)
 

@@ -24,9 +24,7 @@ def _unroll(lib, x, static, **kwargs):
 
 DYNAMIC = {
     "time_major": {},
-    "batch_major": {"time_major": False},
     "reverse": {"reverse": True},
-    "all_states": {"return_all_states": True},
     "batch_major_reverse_all_states": {
         "time_major": False,
         "reverse": True,

@@ -109,7 +109,7 @@ STATEFUL = {
 
 @pytest.mark.parametrize("build", STATEFUL.values(), ids=STATEFUL.keys())
 def test_lift_with_state_and_updater_match_haiku(build):
-    params, state, (_, new_state) = helpers.assert_matches_haiku_with_state(build, X)
+    params, state, _ = helpers.assert_matches_haiku_with_state(build, X)
     assert jax.tree.leaves(params) and jax.tree.leaves(state)
 
 
@@ -280,3 +280,29 @@ def test_transparent_lift_rejects_closed_over_module_like_haiku():
         "called 'linear'",
         lambda lib: helpers.run(lib, build, helpers.KEY, X),
     )
+
+
+def test_lifted_prefix_name_of_getters_and_setters_matches_haiku():
+    def run(lib):
+        log = []
+
+        def getter(next_getter, value, context):
+            log.append(("get", context.full_name, context.lifted_prefix_name))
+            return next_getter(value)
+
+        def setter(next_setter, value, context):
+            log.append(("set", context.full_name, context.lifted_prefix_name))
+            return next_setter(value)
+
+        def f(x):
+            with lib.custom_getter(getter), lib.custom_setter(setter):
+                return _module_lifting(lib, _lift_with_state)(x)
+
+        model = lib.transform_with_state(f)
+        params, state = model.init(helpers.KEY, X)
+        model.apply(params, state, None, X)
+        return log
+
+    expected = run(haiku)
+    assert run(sonnax) == expected
+    assert ("set", "~/count", "lifting/stateful/") in expected

@@ -33,8 +33,8 @@ def value_and_grad(
     ...         hk.set_state("last", x)
     ...         return x**2
     ...     return hk.value_and_grad(square)(x)
-    >>> hk.transform_with_state(f).init(None, 3.0)[1]
-    {'~': {'last': 3.0}}
+    >>> hk.transform_with_state(f).init(None, jnp.array(3.0))[1]
+    {'~': {'last': Array(3., dtype=float32, weak_type=True)}}
 
     Args:
       fun: the function; returns a scalar (or `(scalar, aux)` with `has_aux`).

@@ -18,11 +18,13 @@ def eval_shape(fun: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
     >>> import sonnax as hk
     >>> import jax, jax.numpy as jnp
-    >>> f = hk.transform(lambda x: hk.eval_shape(hk.Linear(4), x))
-    >>> f.init(jax.random.PRNGKey(0), jnp.ones([2, 3]))
-    {}
-    >>> f.apply({}, None, jnp.ones([2, 3]))
-    ShapeDtypeStruct(shape=(2, 4), dtype=float32)
+    >>> def f(x):
+    ...     linear = hk.Linear(4)
+    ...     return linear(x), hk.eval_shape(linear, jax.ShapeDtypeStruct((7, 3), x.dtype))
+    >>> f = hk.transform(f)
+    >>> params = f.init(jax.random.PRNGKey(0), jnp.ones([2, 3]))
+    >>> f.apply(params, None, jnp.ones([2, 3]))[1]
+    ShapeDtypeStruct(shape=(7, 4), dtype=float32)
 
     Args:
       fun: the function.

@@ -126,7 +126,7 @@ def scan(
     return carry, ys
 
 
-def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001 - mirrors `hk.map`.
+def map(f: Callable[[Any], Any], xs: Any) -> Any:  # Shadows the builtin: mirrors `hk.map`.
     """`jax.lax.map` for a function that uses modules, params, state or rng.
 
     >>> import sonnax as hk
