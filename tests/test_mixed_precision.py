@@ -207,3 +207,31 @@ def test_push_inside_same_class_raises_like_haiku():
     helpers.assert_raises_like_haiku(
         ValueError, "inside a method on the same class", "Linear", trigger
     )
+
+
+def _narrow_resnet(lib, x):
+    net = lib.nets.ResNet(
+        (1, 1, 1, 1),
+        3,
+        bottleneck=False,
+        channels_per_group=(4, 4, 8, 8),
+        logits_config={"w_init": lib.initializers.RandomNormal()},
+        initial_conv_config={"output_channels": 4},
+    )
+    return net(x, is_training=True)
+
+
+def test_half_resnet_with_batch_norm_in_full_precision_matches_haiku():
+    # The recipe of Haiku's docs: compute in bfloat16, but keep batch norm in float32.
+    images = jax.random.normal(jax.random.PRNGKey(2), [2, 8, 8, 3])
+    batch_norm_policy = FULL.with_output_dtype(jnp.bfloat16)
+    with policies(
+        (lambda lib: lib.nets.ResNet, HALF), (lambda lib: lib.BatchNorm, batch_norm_policy)
+    ):
+        params, state, (out, new_state) = helpers.assert_matches_haiku_with_state(
+            _narrow_resnet, images
+        )
+    assert {leaf.dtype for leaf in jax.tree.leaves(params)} == {jnp.dtype(jnp.float32)}
+    assert out.dtype == jnp.float32
+    average = new_state["res_net/~/initial_batchnorm/~/mean_ema"]["average"]
+    assert average.dtype == jnp.float32

@@ -86,11 +86,11 @@ def set_policy(cls: type, policy: Policy) -> None:
 
     >>> import jmp
     >>> import sonnax as hk
-    >>> import jax.numpy as jnp
+    >>> import jax, jax.numpy as jnp
     >>> policy = jmp.get_policy("params=float32,compute=bfloat16,output=float32")
     >>> hk.mixed_precision.set_policy(hk.Linear, policy)
     >>> f = hk.transform(lambda x: hk.Linear(2)(x))
-    >>> params = f.init(None, jnp.ones([1, 3]))
+    >>> params = f.init(jax.random.PRNGKey(0), jnp.ones([1, 3]))
     >>> params["linear"]["w"].dtype, f.apply(params, None, jnp.ones([1, 3])).dtype
     (dtype('float32'), dtype('float32'))
     >>> hk.mixed_precision.clear_policy(hk.Linear)

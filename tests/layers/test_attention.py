@@ -59,12 +59,6 @@ def test_deprecated_w_init_scale():
     helpers.assert_trees_close(actual[1], expected[1])
 
 
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match(
-        lambda lib, q, kv: lib.MultiHeadAttention(2, 4, w_init=jnp.ones)(q, kv, kv), Q, KV
-    )
-
-
 ERRORS = {
     "no_w_init": (
         {},

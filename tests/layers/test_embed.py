@@ -76,13 +76,6 @@ def test_enum_members_match_haiku():
     assert ours == [(s.name, s.value) for s in haiku.EmbedLookupStyle]
 
 
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match(lambda lib, ids: lib.Embed(10, 4)(ids), IDS)
-    helpers.assert_jit_and_vmap_match(
-        lambda lib, ids: lib.Embed(10, 4, lookup_style="one_hot")(ids), IDS
-    )
-
-
 def _init(kwargs, ids=IDS, call=None):
     def trigger(lib):
         return lib.transform(lambda i: lib.Embed(**kwargs)(i, **(call or {}))).init(None, ids)

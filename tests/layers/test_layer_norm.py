@@ -61,11 +61,6 @@ def test_instance_norm_matches_haiku(config):
     helpers.assert_matches_haiku(lambda lib, x: lib.InstanceNorm(**kwargs)(x), X)
 
 
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match(lambda lib, x: lib.LayerNorm(-1, True, True)(x), X)
-    helpers.assert_jit_and_vmap_match(lambda lib, x: lib.InstanceNorm(True, True)(x), X)
-
-
 def _init(make, call=None):
     def trigger(lib):
         return lib.transform(lambda x: make(lib)(x, **(call or {}))).init(None, X)
@@ -116,10 +111,3 @@ ERRORS = {
 @pytest.mark.parametrize("make, call, phrase, context", ERRORS.values(), ids=ERRORS.keys())
 def test_errors(make, call, phrase, context):
     helpers.assert_raises_like_haiku(ValueError, phrase, context, _init(make, call))
-
-
-def test_parameter_dtype_follows_inputs():
-    params, _ = helpers.assert_matches_haiku(
-        lambda lib, x: lib.LayerNorm(-1, True, True)(x), X.astype(jnp.bfloat16)
-    )
-    assert params["layer_norm"]["scale"].dtype == jnp.bfloat16

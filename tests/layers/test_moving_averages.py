@@ -95,7 +95,7 @@ def test_jit_and_vmap():
 TREE = {
     "linear": {"w": X, "b": X[0]},
     "~": {"scale": X[1]},
-    "frozen/~/embed": {"embeddings": X[:2]},
+    "frozen/~/embed": {"embeddings": X},
 }
 
 

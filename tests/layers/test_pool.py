@@ -31,8 +31,11 @@ def test_functions_match_haiku(kind, window, strides, padding, channel_axis):
     helpers.assert_matches_haiku(_pool(kind, window, strides, padding, channel_axis), X)
 
 
-@pytest.mark.parametrize("kind", ["max_pool", "avg_pool"])
-@pytest.mark.parametrize("channel_axis", [-1, 1, None, 0], ids=["last", "second", "none", "zero"])
+@pytest.mark.parametrize(
+    "kind, channel_axis",
+    [("max_pool", -1), ("avg_pool", 1), ("max_pool", None), ("avg_pool", 0)],
+    ids=["max_last", "avg_second", "max_none", "avg_zero"],
+)
 def test_int_sizes_warn_and_match_haiku(kind, channel_axis):
     with pytest.warns(DeprecationWarning, match="vmap"):
         helpers.assert_matches_haiku(_pool(kind, 2, 2, "SAME", channel_axis), X)

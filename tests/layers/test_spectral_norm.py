@@ -47,12 +47,6 @@ def test_update_stats_false_and_sigma_default():
     assert "sigma" in state["spectral_norm"] and out[1] == 1
 
 
-def test_jit_and_vmap():
-    helpers.assert_jit_and_vmap_match_with_state(
-        lambda lib, w: lib.SpectralNorm()(w), W, apply_key=None
-    )
-
-
 TREE = {"linear": {"w": W, "b": W[0]}, "~": {"kernel": W[:2]}}
 
 

@@ -71,15 +71,17 @@ class MobileNetV1Block(module.Module):
 class MobileNetV1(module.Module):
     """MobileNetV1: a strided 3x3 conv, a stack of depthwise-separable blocks, then logits.
 
-    The initial `conv2_d` has 32 channels (stride 2, `VALID`); each block is a
-    `mobile_net_v1_block_<i>`; the classifier is `logits`. With `use_bn`, every
+    The initial `conv2_d` has 32 channels (stride 2, `VALID`); the blocks are
+    `mobile_net_v1_block`, `mobile_net_v1_block_1`, ...; the classifier is `logits`
+    (all made in `__call__`, so their names have no `~`). With `use_bn`, every
     convolution is followed by a `BatchNorm` (decay 0.999) and has no bias.
 
     >>> import sonnax as hk
     >>> import jax, jax.numpy as jnp
     >>> net = lambda x: hk.nets.MobileNetV1((1, 2), (8, 16), num_classes=4)(x, is_training=True)
-    >>> params, state = hk.transform_with_state(net).init(None, jnp.ones([1, 9, 9, 3]))
-    >>> jax.tree.map(jnp.shape, params)["mobile_net_v1/~/mobile_net_v1_block_1/~/pointwise_conv"]
+    >>> key = jax.random.PRNGKey(0)
+    >>> params, state = hk.transform_with_state(net).init(key, jnp.ones([1, 9, 9, 3]))
+    >>> jax.tree.map(jnp.shape, params)["mobile_net_v1/mobile_net_v1_block_1/pointwise_conv"]
     {'w': (1, 1, 8, 16)}
     """
 

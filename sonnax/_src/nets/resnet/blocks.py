@@ -76,7 +76,8 @@ class BlockV1(module.Module):
     >>> import jax, jax.numpy as jnp
     >>> from sonnax._src.nets.resnet import blocks
     >>> block = lambda x: blocks.BlockV1(8, 1, False, {"decay_rate": 0.9}, False)(x, True, False)
-    >>> params, _ = hk.transform_with_state(block).init(None, jnp.ones([1, 4, 4, 8]))
+    >>> key = jax.random.PRNGKey(0)
+    >>> params, _ = hk.transform_with_state(block).init(key, jnp.ones([1, 4, 4, 8]))
     >>> sorted(params)
     ['block_v1/~/batchnorm_0', 'block_v1/~/batchnorm_1', 'block_v1/~/conv_0', 'block_v1/~/conv_1']
     """
@@ -141,7 +142,8 @@ class BlockV2(module.Module):
     >>> import jax, jax.numpy as jnp
     >>> from sonnax._src.nets.resnet import blocks
     >>> block = lambda x: blocks.BlockV2(8, 2, True, {"decay_rate": 0.9}, True)(x, True, False)
-    >>> params, _ = hk.transform_with_state(block).init(None, jnp.ones([1, 4, 4, 4]))
+    >>> key = jax.random.PRNGKey(0)
+    >>> params, _ = hk.transform_with_state(block).init(key, jnp.ones([1, 4, 4, 4]))
     >>> jax.tree.map(jnp.shape, params)["block_v2/~/shortcut_conv"]
     {'w': (1, 1, 4, 8)}
     """
@@ -189,9 +191,10 @@ class BlockGroup(module.Module):
     >>> import sonnax as hk
     >>> import jax, jax.numpy as jnp
     >>> from sonnax._src.nets.resnet import blocks
-    >>> group = blocks.BlockGroup(8, 2, 1, {"decay_rate": 0.9}, False, False, False)
-    >>> f = hk.transform_with_state(lambda x: group(x, True, False))
-    >>> sorted({name.split("/~/")[1] for name in f.init(None, jnp.ones([1, 4, 4, 8]))[0]})
+    >>> group = lambda: blocks.BlockGroup(8, 2, 1, {"decay_rate": 0.9}, False, False, False)
+    >>> f = hk.transform_with_state(lambda x: group()(x, True, False))
+    >>> params, _ = f.init(jax.random.PRNGKey(0), jnp.ones([1, 4, 4, 8]))
+    >>> sorted({name.split("/~/")[1] for name in params})
     ['block_0', 'block_1']
     """
 

@@ -14,12 +14,12 @@ from sonnax._src.nets.resnet import blocks
 
 FloatStrOrBool = blocks.FloatStrOrBool
 
-_BASIC = {
+_BASIC: dict[str, Any] = {
     "bottleneck": False,
     "channels_per_group": (64, 128, 256, 512),
     "use_projection": (False, True, True, True),
 }
-_BOTTLENECK = {
+_BOTTLENECK: dict[str, Any] = {
     "bottleneck": True,
     "channels_per_group": (256, 512, 1024, 2048),
     "use_projection": (True, True, True, True),
@@ -50,12 +50,13 @@ class ResNet(module.Module):
     >>> import jax, jax.numpy as jnp
     >>> net = lambda x: hk.nets.ResNet([1, 1, 1, 1], 10, bottleneck=False,
     ...                                channels_per_group=(8, 8, 8, 8))(x, is_training=True)
-    >>> params, state = hk.transform_with_state(net).init(None, jnp.ones([1, 16, 16, 3]))
+    >>> key = jax.random.PRNGKey(0)
+    >>> params, state = hk.transform_with_state(net).init(key, jnp.ones([1, 16, 16, 3]))
     >>> jax.tree.map(jnp.shape, params)["res_net/~/logits"]
     {'b': (10,), 'w': (8, 10)}
     """
 
-    CONFIGS = {
+    CONFIGS: dict[int, dict[str, Any]] = {
         18: {"blocks_per_group": (2, 2, 2, 2), **_BASIC},
         34: {"blocks_per_group": (3, 4, 6, 3), **_BASIC},
         50: {"blocks_per_group": (3, 4, 6, 3), **_BOTTLENECK},

@@ -56,7 +56,12 @@ def _pure_branches(branches: Sequence[Callable[..., Any]]) -> tuple[Callable[[An
     return tuple(wrapped[id(branch)] for branch in branches)
 
 
-def _run(name: str, select: Callable[..., Any], branches: Sequence[Callable[..., Any]], operands):
+def _run(
+    name: str,
+    select: Callable[..., Any],
+    branches: Sequence[Callable[..., Any]],
+    operands: tuple[Any, ...],
+) -> Any:
     internal_state.top_up_rng()
     carried = internal_state.capture()
     try:

@@ -56,7 +56,9 @@ def _scan_step(f: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     return pure_step
 
 
-def _first_step_at_init(f, init, xs, length, reverse):
+def _first_step_at_init(
+    f: Callable[[Any, Any], Any], init: Any, xs: Any, length: int, reverse: bool
+) -> tuple[Any, Any, Any, int]:
     """Runs one step outside the loop; returns `(carry, y0, remaining xs, length)`."""
     if not length:
         x0 = jax.tree.map(lambda x: jnp.zeros(x.shape[1:], x.dtype), xs)
