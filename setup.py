@@ -43,7 +43,7 @@ setup(
         "tf": _TF,
         "test": _TEST + _CONVERT + _TF,
         "examples": ["optax>=0.2.4", "absl-py>=2.0"],
-        # sonnax.experimental.flax and sonnax.experimental.tabulate; never needed by `import sonnax`.
+        # sonnax.experimental's flax interop and tabulate; never needed by `import sonnax`.
         "flax": ["flax>=0.10"],
         "tabulate": ["tabulate>=0.8.9"],
     },
