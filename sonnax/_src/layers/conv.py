@@ -82,6 +82,31 @@ def add_bias(
     return out + jnp.broadcast_to(b, out.shape)
 
 
+def resolve_padding(
+    padding: Padding,
+    kernel_shape: Sequence[int],
+    rate: Sequence[int],
+    num_spatial_dims: int,
+    module_name: str,
+) -> str | Sequence[tuple[int, int]]:
+    """A padding string, or explicit `(low, high)` pairs from pad functions or pairs.
+
+    A plain function rather than a method: every module method is wrapped, and Haiku's
+    convolutions have no such method, so summaries and interceptors would show an extra call.
+    """
+    if isinstance(padding, str):
+        check_padding_string(padding, module_name)
+        return padding.upper()
+    if pad.is_padfn(padding):
+        return pad.create_from_padfn(
+            padding,  # type: ignore[arg-type]
+            kernel=kernel_shape,
+            rate=rate,
+            n=num_spatial_dims,
+        )
+    return pad.create_from_tuple(padding, num_spatial_dims)  # type: ignore[arg-type]
+
+
 class ConvND(module.Module):
     """An N-dimensional convolution, `lax.conv_general_dilated` with a learned kernel.
 
@@ -156,20 +181,9 @@ class ConvND(module.Module):
         self.dimension_numbers = spatial.conv_dimension_numbers(
             num_spatial_dims, channels_last=self.channel_index == -1, transpose=False
         )
-        self.padding = self._resolve_padding(padding)
-
-    def _resolve_padding(self, padding: Padding) -> str | Sequence[tuple[int, int]]:
-        if isinstance(padding, str):
-            check_padding_string(padding, self.module_name)
-            return padding.upper()
-        if pad.is_padfn(padding):
-            return pad.create_from_padfn(
-                padding,  # type: ignore[arg-type]
-                kernel=self.kernel_shape,
-                rate=self.kernel_dilation,
-                n=self.num_spatial_dims,
-            )
-        return pad.create_from_tuple(padding, self.num_spatial_dims)  # type: ignore[arg-type]
+        self.padding = resolve_padding(
+            padding, self.kernel_shape, self.kernel_dilation, num_spatial_dims, self.module_name
+        )
 
     def __call__(self, inputs: jax.Array, *, precision: lax.Precision | None = None) -> jax.Array:
         """Applies the convolution.

@@ -189,7 +189,7 @@ class ConvNDTranspose(module.Module):
             x,
             w,
             strides=self.stride,
-            padding=self._padding_for(x.shape),
+            padding=_padding_for(self, x.shape),
             dimension_numbers=self.dimension_numbers,
             precision=precision,
         )
@@ -197,16 +197,18 @@ class ConvNDTranspose(module.Module):
             out = conv.add_bias(out, self.output_channels, self.channel_index, x.dtype, self.b_init)
         return out[0] if x.ndim != inputs.ndim else out
 
-    def _padding_for(self, shape: tuple[int, ...]) -> str | Sequence[tuple[int, int]]:
-        if self.output_shape is None:
-            return self.padding
-        sizes = shape[2:] if self.channel_index == 1 else shape[1:-1]
-        return tuple(
-            adjusted_padding(size, out, kernel, stride, self.padding, self.module_name)  # type: ignore[arg-type]
-            for size, out, kernel, stride in zip(
-                sizes, self.output_shape, self.kernel_shape, self.stride, strict=True
-            )
+
+def _padding_for(self: ConvNDTranspose, shape: tuple[int, ...]) -> str | Sequence[tuple[int, int]]:
+    # A function, not a method: Haiku has no such method, and methods show in summaries.
+    if self.output_shape is None:
+        return self.padding
+    sizes = shape[2:] if self.channel_index == 1 else shape[1:-1]
+    return tuple(
+        adjusted_padding(size, out, kernel, stride, self.padding, self.module_name)  # type: ignore[arg-type]
+        for size, out, kernel, stride in zip(
+            sizes, self.output_shape, self.kernel_shape, self.stride, strict=True
         )
+    )
 
 
 class Conv1DTranspose(ConvNDTranspose):

@@ -118,23 +118,24 @@ class DepthwiseConvND(module.Module):
             feature_group_count=channels,
         )
         if self.with_bias:
-            out = out + self._bias(out, out_channels, inputs.dtype)
+            out = out + _bias(self, out, out_channels, inputs.dtype)
         return out
 
-    def _bias(self, out: jax.Array, out_channels: int, dtype: Any) -> jax.Array:
-        # Haiku gives channels-first biases the 2-D shape [C * M, 1, 1] for every N, and
-        # broadcasts it against the output's trailing axes: kept for identical parameters.
-        b_shape = (out_channels,) if self.channel_index == -1 else (out_channels, 1, 1)
-        b = params.get_parameter("b", b_shape, dtype, init=self.b_init)
-        try:
-            return jnp.broadcast_to(b, out.shape)
-        except ValueError as error:
-            raise ValueError(
-                f"Incompatible types for broadcasting: the bias of module {self.module_name!r} "
-                f"has shape {b_shape} (Haiku's channels-first layout, made for 2-D inputs), "
-                f"which does not broadcast to the output shape {out.shape}. Use a "
-                "channels-last data_format, or with_bias=False and add a bias yourself."
-            ) from error
+
+def _bias(self: DepthwiseConvND, out: jax.Array, out_channels: int, dtype: Any) -> jax.Array:
+    # Haiku gives channels-first biases the 2-D shape [C * M, 1, 1] for every N, and
+    # broadcasts it against the output's trailing axes: kept for identical parameters.
+    b_shape = (out_channels,) if self.channel_index == -1 else (out_channels, 1, 1)
+    b = params.get_parameter("b", b_shape, dtype, init=self.b_init)
+    try:
+        return jnp.broadcast_to(b, out.shape)
+    except ValueError as error:
+        raise ValueError(
+            f"Incompatible types for broadcasting: the bias of module {self.module_name!r} "
+            f"has shape {b_shape} (Haiku's channels-first layout, made for 2-D inputs), "
+            f"which does not broadcast to the output shape {out.shape}. Use a "
+            "channels-last data_format, or with_bias=False and add a bias yourself."
+        ) from error
 
 
 class DepthwiseConv1D(DepthwiseConvND):
