@@ -16,6 +16,7 @@ _CONVERT = ["protobuf>=4.25", "google-crc32c>=1.5", "cramjam>=2.8", "isal>=1.6",
 _TF = ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"]
 _TEST = [
     "pytest>=8",
+    "pytest-xdist>=3.5",
     "hypothesis>=6.100",
     "absl-py>=2.0",
     "tabulate>=0.8.9",
