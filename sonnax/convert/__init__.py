@@ -4,6 +4,7 @@ from sonnax.convert import _requirements  # noqa: F401 - first: names the extra 
 from sonnax.convert._convert import ConversionSummary as ConversionSummary
 from sonnax.convert._convert import convert as convert
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult
+from sonnax.convert._mapping.names import split_name as split_name
 from sonnax.convert._mapping.names import to_params as to_params
 from sonnax.convert._read.checkpoint import Checkpoint as Checkpoint
 from sonnax.convert._read.checkpoint import TensorInfo as TensorInfo
@@ -34,5 +35,6 @@ __all__ = [
     "load",
     "open_checkpoint",
     "save",
+    "split_name",
     "to_params",
 ]
