@@ -19,14 +19,18 @@ from sonnax.compat._src.linear import Linear as Linear
 # group C: recurrent
 
 # group D: nets, optimizers
+from sonnax.compat import optimizers as optimizers
+from sonnax.compat._src.base import Optimizer as Optimizer
 
 # group E: functional, build, custom_variable_getter
 
 __all__ = [
     "Linear",
     "Module",
+    "Optimizer",
     "allow_empty_variables",
     "initializers",
     "no_name_scope",
     "once",
+    "optimizers",
 ]

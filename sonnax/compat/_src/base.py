@@ -11,6 +11,7 @@ lives inside a `sonnax.transform_with_state`, like any sonnax module.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import inspect
 from collections.abc import Iterator
@@ -193,3 +194,41 @@ def _modules_in(value: Any) -> Iterator[Module]:
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _modules_in(item)
+
+
+class Optimizer(abc.ABC):
+    """Base class for Sonnet optimizers, with the functional interface that JAX needs.
+
+    A Sonnet optimizer assigns new values to `tf.Variable`s and keeps its slots (momenta,
+    moment estimates) as variables of its own. JAX arrays cannot be assigned, so here the
+    slots are an explicit `opt_state`, in the shape of Sonnet's functional optimizers
+    (`snt.functional.optimizer`)::
+
+        opt_state = opt.init(params)
+        params, opt_state = opt.apply(opt_state, updates, params)
+
+    `params` is any pytree of arrays (a list as in Sonnet, or a sonnax params dict) and
+    `updates` has the same structure, with `None` for a parameter that gets no update. As
+    the optimizer holds no variables it is not a `Module`: make and use it anywhere, inside
+    or outside `jax.jit` and `transform`.
+    """
+
+    def __init__(self, name: str | None = None):
+        """Names the optimizer.
+
+        Args:
+          name: a Python identifier; by default the class name in snake_case.
+        """
+        if name is None:
+            name = naming.camel_to_snake(type(self).__name__)
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a valid optimizer name (a Python identifier).")
+        self.name = name
+
+    @abc.abstractmethod
+    def init(self, parameters: Any) -> Any:
+        """The optimizer state (slots) for `parameters`, before any update."""
+
+    @abc.abstractmethod
+    def apply(self, opt_state: Any, updates: Any, parameters: Any) -> tuple[Any, Any]:
+        """Applies `updates` to `parameters`; returns `(new_parameters, new_opt_state)`."""

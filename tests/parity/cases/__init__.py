@@ -48,7 +48,7 @@ class Case:
     modes: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=lambda: {"": {}})
     steps: int = 1
     rtol: float = 1e-5
-    atol: float = 1e-5
+    atol: float = 1e-6
     grad: bool = True
     rng: bool = False
 
@@ -61,10 +61,10 @@ class Case:
 
 
 def _gather() -> dict[str, Case]:
-    from tests.parity.cases import layers
+    from tests.parity.cases import layers, nets, normalization, recurrent
 
     found: dict[str, Case] = {}
-    for group in (layers,):
+    for group in (layers, normalization, recurrent, nets):
         for case in group.CASES:
             if case.name in found:
                 raise ValueError(f"duplicate parity case name {case.name!r}")

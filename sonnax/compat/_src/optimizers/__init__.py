@@ -1,0 +1,1 @@
+"""Sonnet's optimizers (`snt.optimizers`), functional and built on optax."""

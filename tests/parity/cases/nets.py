@@ -1,0 +1,5 @@
+"""Parity cases: nets."""
+
+from tests.parity.cases import Case
+
+CASES: list[Case] = []

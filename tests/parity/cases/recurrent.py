@@ -1,0 +1,5 @@
+"""Parity cases: recurrent."""
+
+from tests.parity.cases import Case
+
+CASES: list[Case] = []
