@@ -17,20 +17,56 @@ from sonnax.compat._src.linear import Linear as Linear
 # group B: normalization, moving averages, metrics, regularizers, mixed precision, distribute
 
 # group C: recurrent
+from sonnax.compat._src.recurrent.deep_rnn import DeepRNN as DeepRNN
+from sonnax.compat._src.recurrent.deep_rnn import (
+    deep_rnn_with_residual_connections as deep_rnn_with_residual_connections,
+)
+from sonnax.compat._src.recurrent.deep_rnn import (
+    deep_rnn_with_skip_connections as deep_rnn_with_skip_connections,
+)
+from sonnax.compat._src.recurrent.gru import GRU as GRU
+from sonnax.compat._src.recurrent.lstm import LSTM as LSTM
+from sonnax.compat._src.recurrent.lstm import LSTMState as LSTMState
+from sonnax.compat._src.recurrent.lstm import UnrolledLSTM as UnrolledLSTM
+from sonnax.compat._src.recurrent.lstm import (
+    lstm_with_recurrent_dropout as lstm_with_recurrent_dropout,
+)
+from sonnax.compat._src.recurrent.rnn_core import RNNCore as RNNCore
+from sonnax.compat._src.recurrent.rnn_core import UnrolledRNN as UnrolledRNN
+from sonnax.compat._src.recurrent.trainable_state import TrainableState as TrainableState
+from sonnax.compat._src.recurrent.unroll import dynamic_unroll as dynamic_unroll
+from sonnax.compat._src.recurrent.unroll import static_unroll as static_unroll
+from sonnax.compat._src.recurrent.vanilla_rnn import VanillaRNN as VanillaRNN
 
 # group D: nets, optimizers
+from sonnax.compat import nets as nets
 from sonnax.compat import optimizers as optimizers
 from sonnax.compat._src.base import Optimizer as Optimizer
 
 # group E: functional, build, custom_variable_getter
 
 __all__ = [
+    "DeepRNN",
+    "GRU",
+    "LSTM",
+    "LSTMState",
     "Linear",
     "Module",
     "Optimizer",
+    "RNNCore",
+    "TrainableState",
+    "UnrolledLSTM",
+    "UnrolledRNN",
+    "VanillaRNN",
     "allow_empty_variables",
+    "deep_rnn_with_residual_connections",
+    "deep_rnn_with_skip_connections",
+    "dynamic_unroll",
     "initializers",
+    "lstm_with_recurrent_dropout",
+    "nets",
     "no_name_scope",
     "once",
     "optimizers",
+    "static_unroll",
 ]

@@ -1,4 +1,7 @@
-"""Sonnet's optimizers (`snt.optimizers`), functional: `init(params)`, `apply(state, updates, params)`."""
+"""Sonnet's optimizers (`snt.optimizers`), functional.
+
+`opt_state = opt.init(params)`, then `params, opt_state = opt.apply(opt_state, updates, params)`.
+"""
 
 from sonnax.compat._src.optimizers.adam import Adam as Adam
 from sonnax.compat._src.optimizers.momentum import Momentum as Momentum

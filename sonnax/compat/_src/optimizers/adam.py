@@ -74,7 +74,10 @@ class Adam(base.Optimizer):
         # with the incremented step, and epsilon outside the square root.
         cast = lambda value: optimizer_utils.cast(value, dtype)
         return optax.adam(
-            cast(self.learning_rate), b1=cast(self.beta1), b2=cast(self.beta2), eps=cast(self.epsilon)
+            cast(self.learning_rate),
+            b1=cast(self.beta1),
+            b2=cast(self.beta2),
+            eps=cast(self.epsilon),
         )
 
     def init(self, parameters: Any) -> AdamState:

@@ -74,14 +74,14 @@ def apply_per_parameter(
     flat_slots = [treedef.flatten_up_to(slot) for slot in slots]
     new_parameters = list(flat_parameters)
     new_slots = [list(slot) for slot in flat_slots]
-    for i, (update, parameter) in enumerate(zip(flat_updates, flat_parameters)):
+    for i, (update, parameter) in enumerate(zip(flat_updates, flat_parameters, strict=True)):
         if update is None:
             continue
         update, parameter = jnp.asarray(update), jnp.asarray(parameter)
         check_same_dtype(update, parameter)
         new_parameter, *new_values = update_one(update, parameter, *(s[i] for s in flat_slots))
         new_parameters[i] = new_parameter
-        for slot, value in zip(new_slots, new_values):
+        for slot, value in zip(new_slots, new_values, strict=True):
             slot[i] = value
     return treedef.unflatten(new_parameters), tuple(treedef.unflatten(s) for s in new_slots)
 

@@ -125,10 +125,13 @@ class RMSProp(base.Optimizer):
             update: jax.Array, parameter: jax.Array, mom: jax.Array, ms: jax.Array, *mg: jax.Array
         ) -> tuple[jax.Array, ...]:
             transform = self._transform(update.dtype)
-            slots = {"trace": mom, "nu": ms, **({"mu": mg[0]} if self.centered else {})}
+            # optax traces the step after scaling by -learning_rate: its trace is -mom
+            # (negation is exact, so the slot keeps Sonnet's sign and bits).
+            slots = {"trace": -mom, "nu": ms, **({"mu": mg[0]} if self.centered else {})}
             state = optax.tree.set(transform.init(parameter), **slots)
             delta, state = transform.update(update, state, parameter)
             new_slots = [optax.tree.get(state, key) for key in slots]
+            new_slots[0] = -new_slots[0]
             return (optax.apply_updates(parameter, delta), *new_slots)
 
         slots = (opt_state.mom, opt_state.ms) + ((opt_state.mg,) if self.centered else ())

@@ -79,7 +79,5 @@ class SGD(base.Optimizer):
             delta, _ = transform.update(update, transform.init(parameter), parameter)
             return (optax.apply_updates(parameter, delta),)
 
-        new_parameters, _ = optimizer_utils.apply_per_parameter(
-            updates, parameters, (), update_one
-        )
+        new_parameters, _ = optimizer_utils.apply_per_parameter(updates, parameters, (), update_one)
         return new_parameters, opt_state

@@ -1,0 +1,1 @@
+"""Sonnet's networks (`snt.nets`)."""

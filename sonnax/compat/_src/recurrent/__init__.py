@@ -1,0 +1,1 @@
+"""Sonnet's recurrent modules: cores, unrolls and trainable states."""
