@@ -12,11 +12,18 @@ from sonnax.compat._src.base import no_name_scope as no_name_scope
 from sonnax.compat._src.once import once as once
 
 # group A: layers (linear, conv, pad, reshape, sequential, ...)
+from sonnax.compat import pad as pad
+from sonnax.compat._src.conv import Conv1D as Conv1D
+from sonnax.compat._src.conv import Conv2D as Conv2D
+from sonnax.compat._src.conv import Conv3D as Conv3D
 from sonnax.compat._src.linear import Linear as Linear
 
 # group B: normalization, moving averages, metrics, regularizers, mixed precision, distribute
 
 # group C: recurrent
+from sonnax.compat._src.recurrent.conv_lstm import Conv1DLSTM as Conv1DLSTM
+from sonnax.compat._src.recurrent.conv_lstm import Conv2DLSTM as Conv2DLSTM
+from sonnax.compat._src.recurrent.conv_lstm import Conv3DLSTM as Conv3DLSTM
 from sonnax.compat._src.recurrent.deep_rnn import DeepRNN as DeepRNN
 from sonnax.compat._src.recurrent.deep_rnn import (
     deep_rnn_with_residual_connections as deep_rnn_with_residual_connections,
@@ -46,6 +53,12 @@ from sonnax.compat._src.base import Optimizer as Optimizer
 # group E: functional, build, custom_variable_getter
 
 __all__ = [
+    "Conv1D",
+    "Conv1DLSTM",
+    "Conv2D",
+    "Conv2DLSTM",
+    "Conv3D",
+    "Conv3DLSTM",
     "DeepRNN",
     "GRU",
     "LSTM",
@@ -68,5 +81,6 @@ __all__ = [
     "no_name_scope",
     "once",
     "optimizers",
+    "pad",
     "static_unroll",
 ]

@@ -105,12 +105,14 @@ def run_tf(case_name: str, mode: str) -> Run:
                 if cots is None:
                     cots = cotangents(case, [out.numpy() for out in outputs])
                 terms = [tf.reduce_sum(out * c) for out, c in zip(outputs, cots) if c is not None]
+                # Summed inside the tape: an `add_n` outside it would not be recorded.
+                loss = tf.add_n(terms) if terms else None
             keys = _unique_keys(created)
             trainables = [(key, v) for key, (v, _) in zip(keys, created) if v.trainable]
             input_grads: list[np.ndarray] = []
             param_grads: dict[Key, np.ndarray] = {}
             if case.grad and terms:
-                grads = tape.gradient(tf.add_n(terms), watched + [v for _, v in trainables])
+                grads = tape.gradient(loss, watched + [v for _, v in trainables])
                 input_grads = [_dense(g, x) for g, x in zip(grads, watched)]
                 param_grads = {
                     key: _dense(g, v) for (key, v), g in zip(trainables, grads[len(watched) :])

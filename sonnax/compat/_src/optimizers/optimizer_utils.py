@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import typing
 from typing import Any
 
 import jax
@@ -26,7 +27,7 @@ def check_updates_parameters(updates: Any, parameters: Any) -> tuple[list[Any], 
     """
     flat_parameters, treedef = jax.tree.flatten(parameters)
     flat_updates, updates_def = jax.tree.flatten(updates, is_leaf=_is_none)
-    if updates_def != treedef:
+    if typing.cast(Any, updates_def) != treedef:  # The PyTreeDef stub lacks `!=`.
         raise ValueError(
             "`updates` and `parameters` must be the same length (the same pytree structure): "
             f"got updates {updates_def} and parameters {treedef}."

@@ -171,7 +171,9 @@ class LSTM(rnn_core.RNNCore):
         if self._projection_size is None:
             self.projection = None
         else:
-            projection_init = self._projection_init or initializers.fan_in_truncated_normal(self._hidden_size)
+            projection_init = self._projection_init or initializers.fan_in_truncated_normal(
+                self._hidden_size
+            )
             self.projection = params.get_parameter(
                 "projection",
                 [self._hidden_size, self._projection_size],

@@ -130,9 +130,7 @@ def dynamic_unroll(
     def step(carry: Any, t_and_inputs: Any) -> tuple[Any, Any]:
         prev_outputs, prev_state = carry
         t, inputs = t_and_inputs
-        outputs, next_state = _rnn_step(
-            core, inputs, sequence_length, t, prev_outputs, prev_state
-        )
+        outputs, next_state = _rnn_step(core, inputs, sequence_length, t, prev_outputs, prev_state)
         return (outputs, next_state), outputs
 
     rest = (jnp.arange(1, num_steps), jax.tree.map(lambda x: x[1:], input_sequence))

@@ -1,0 +1,48 @@
+"""`nets.MLP` dropout in training, against TF Sonnet: masks differ, their placement must not.
+
+Sonnet drops out before each activation, so with an activation `act` that is not zero at
+zero every activated unit is either `act(0)` (dropped) or `act(z / (1 - rate))` (kept),
+`z` the unit's pre-activation without dropout. Both sides must show exactly that pattern.
+"""
+
+import jax
+import numpy as np
+import sonnet
+import tensorflow as tf
+
+import sonnax
+from sonnax import compat
+
+RATE = 0.5
+
+
+def _act(x):
+    return x * 0.5 + 1.0
+
+
+def test_mlp_dropout_comes_before_each_activation_as_in_sonnet():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal([16, 6]).astype(np.float32)
+
+    tf_mlp = sonnet.nets.MLP([8], dropout_rate=RATE, activation=_act, activate_final=True)
+    tf_out = tf_mlp(tf.constant(x), is_training=True).numpy()
+    w, b = (v.numpy() for v in (tf_mlp._layers[0].w, tf_mlp._layers[0].b))
+    pre = x @ w + b
+
+    f = sonnax.transform(
+        lambda x, is_training: compat.nets.MLP(
+            [8], dropout_rate=RATE, activation=_act, activate_final=True
+        )(x, is_training=is_training)
+    )
+    params = {"mlp/~/linear_0": {"w": w, "b": b}}
+    compat_out = np.asarray(f.apply(params, jax.random.PRNGKey(1), x, True))
+    np.testing.assert_allclose(f.apply(params, None, x, False), _act(pre), rtol=1e-5)
+
+    for out in (tf_out, compat_out):
+        dropped = out == _act(0.0)
+        kept = np.isclose(out, _act(pre / (1 - RATE)), rtol=1e-5, atol=1e-6)
+        assert np.all(dropped | kept)
+        assert 0.3 < dropped.mean() < 0.7
+    assert not np.array_equal(
+        compat_out, np.asarray(f.apply(params, jax.random.PRNGKey(2), x, True))
+    )
