@@ -13,12 +13,38 @@ from sonnax.compat._src.once import once as once
 
 # group A: layers (linear, conv, pad, reshape, sequential, ...)
 from sonnax.compat import pad as pad
+from sonnax.compat._src.batch_apply import BatchApply as BatchApply
+from sonnax.compat._src.batch_apply import merge_leading_dims as merge_leading_dims
+from sonnax.compat._src.batch_apply import split_leading_dim as split_leading_dim
+from sonnax.compat._src.bias import Bias as Bias
 from sonnax.compat._src.conv import Conv1D as Conv1D
 from sonnax.compat._src.conv import Conv2D as Conv2D
 from sonnax.compat._src.conv import Conv3D as Conv3D
+from sonnax.compat._src.conv_transpose import Conv1DTranspose as Conv1DTranspose
+from sonnax.compat._src.conv_transpose import Conv2DTranspose as Conv2DTranspose
+from sonnax.compat._src.conv_transpose import Conv3DTranspose as Conv3DTranspose
+from sonnax.compat._src.depthwise_conv import DepthwiseConv2D as DepthwiseConv2D
+from sonnax.compat._src.dropout import Dropout as Dropout
+from sonnax.compat._src.leaky_clip_by_value import leaky_clip_by_value as leaky_clip_by_value
+from sonnax.compat._src.scale_gradient import scale_gradient as scale_gradient
 from sonnax.compat._src.linear import Linear as Linear
+from sonnax.compat._src.reshape import Flatten as Flatten
+from sonnax.compat._src.reshape import Reshape as Reshape
+from sonnax.compat._src.reshape import flatten as flatten
+from sonnax.compat._src.reshape import reshape as reshape
+from sonnax.compat._src.sequential import Sequential as Sequential
 
 # group B: normalization, moving averages, metrics, regularizers, mixed precision, distribute
+from sonnax.compat import regularizers as regularizers
+from sonnax.compat._src.axis_norm import InstanceNorm as InstanceNorm
+from sonnax.compat._src.axis_norm import LayerNorm as LayerNorm
+from sonnax.compat._src.batch_norm import BaseBatchNorm as BaseBatchNorm
+from sonnax.compat._src.batch_norm import BatchNorm as BatchNorm
+from sonnax.compat._src.group_norm import GroupNorm as GroupNorm
+from sonnax.compat._src.metrics import Mean as Mean
+from sonnax.compat._src.metrics import Metric as Metric
+from sonnax.compat._src.metrics import Sum as Sum
+from sonnax.compat._src.moving_averages import ExponentialMovingAverage as ExponentialMovingAverage
 
 # group C: recurrent
 from sonnax.compat._src.recurrent.conv_lstm import Conv1DLSTM as Conv1DLSTM
@@ -51,36 +77,70 @@ from sonnax.compat import optimizers as optimizers
 from sonnax.compat._src.base import Optimizer as Optimizer
 
 # group E: functional, build, custom_variable_getter
+from sonnax.compat._src.build import build as build
+from sonnax.compat._src.custom_getter import custom_variable_getter as custom_variable_getter
+from sonnax.compat._src.variables import format_variables as format_variables
+from sonnax.compat._src.variables import log_variables as log_variables
 
 __all__ = [
+    "BaseBatchNorm",
+    "BatchApply",
+    "BatchNorm",
+    "Bias",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv1DLSTM",
     "Conv2D",
+    "Conv2DTranspose",
     "Conv2DLSTM",
     "Conv3D",
+    "Conv3DTranspose",
     "Conv3DLSTM",
     "DeepRNN",
+    "DepthwiseConv2D",
+    "Dropout",
+    "ExponentialMovingAverage",
+    "Flatten",
     "GRU",
+    "GroupNorm",
+    "InstanceNorm",
     "LSTM",
     "LSTMState",
+    "LayerNorm",
     "Linear",
+    "Mean",
+    "Metric",
     "Module",
     "Optimizer",
     "RNNCore",
+    "Reshape",
+    "Sequential",
+    "Sum",
     "TrainableState",
     "UnrolledLSTM",
     "UnrolledRNN",
     "VanillaRNN",
     "allow_empty_variables",
+    "build",
+    "custom_variable_getter",
     "deep_rnn_with_residual_connections",
     "deep_rnn_with_skip_connections",
     "dynamic_unroll",
+    "flatten",
+    "format_variables",
     "initializers",
+    "leaky_clip_by_value",
+    "log_variables",
     "lstm_with_recurrent_dropout",
+    "merge_leading_dims",
     "nets",
     "no_name_scope",
     "once",
     "optimizers",
     "pad",
+    "regularizers",
+    "reshape",
+    "scale_gradient",
+    "split_leading_dim",
     "static_unroll",
 ]

@@ -16,8 +16,8 @@ from sonnax.compat._src import conv
 
 @pytest.mark.parametrize("name", ["Conv1D", "Conv2D", "Conv3D"])
 def test_signature_matches_sonnet(name: str) -> None:
-    ours = inspect.signature(getattr(compat, name))
-    theirs = inspect.signature(getattr(sonnet, name))
+    ours = inspect.signature(getattr(compat, name).__init__)
+    theirs = inspect.signature(getattr(sonnet, name).__init__)
     assert list(ours.parameters) == list(theirs.parameters)
     assert [p.default for p in ours.parameters.values()] == [
         p.default for p in theirs.parameters.values()
@@ -27,8 +27,8 @@ def test_signature_matches_sonnet(name: str) -> None:
 def test_convnd_signature_matches_sonnet() -> None:
     from sonnet.src import conv as sonnet_conv
 
-    ours = inspect.signature(conv.ConvND)
-    theirs = inspect.signature(sonnet_conv.ConvND)
+    ours = inspect.signature(conv.ConvND.__init__)
+    theirs = inspect.signature(sonnet_conv.ConvND.__init__)
     assert list(ours.parameters) == list(theirs.parameters)
     assert [p.default for p in ours.parameters.values()] == [
         p.default for p in theirs.parameters.values()
@@ -45,19 +45,23 @@ def test_pad_functions_match_sonnet() -> None:
         assert got == [list(p) for p in want]
 
 
+def _construct(make) -> None:
+    sonnax.transform_with_state(make).init(None)
+
+
 def test_bad_num_spatial_dims() -> None:
     with pytest.raises(ValueError, match="num_spatial_dims=4"):
-        conv.ConvND(4, 2, 3, data_format="NHWC")
+        _construct(lambda: conv.ConvND(4, 2, 3, data_format="NHWC"))
 
 
 def test_b_init_without_bias() -> None:
     with pytest.raises(ValueError, match="b_init must be None"):
-        compat.Conv2D(2, 3, with_bias=False, b_init=compat.initializers.Ones())
+        _construct(lambda: compat.Conv2D(2, 3, with_bias=False, b_init=compat.initializers.Ones()))
 
 
 def test_bad_data_format() -> None:
     with pytest.raises(ValueError, match="NXYZ"):
-        compat.Conv2D(2, 3, data_format="NXYZ")
+        _construct(lambda: compat.Conv2D(2, 3, data_format="NXYZ"))
 
 
 def test_wrong_rank_names_module() -> None:
@@ -76,7 +80,7 @@ def test_jit_and_default_init_scale() -> None:
     f = sonnax.transform_with_state(lambda x: compat.Conv2D(64, 3)(x))
     x = jnp.ones([1, 4, 4, 8])
     params, state = f.init(jax.random.PRNGKey(1), x)
-    w = params["conv2d"]["w"]
+    w = params["conv2_d"]["w"]
     assert w.shape == (3, 3, 8, 64)
     # Truncated normal (cut at 2 stddev) with stddev 1/sqrt(3*3*8).
     assert float(jnp.max(jnp.abs(w))) <= 2 / (72**0.5) + 1e-6

@@ -15,7 +15,7 @@ from sonnax.compat._src import base, once
 COUNTER_DTYPE = jax.dtypes.canonicalize_dtype(jnp.int64)
 
 
-class Metric(base.Module, metaclass=abc.ABCMeta):
+class Metric(base.Module):  # Module's metaclass is already an ABCMeta.
     """Base class of metrics: `update` with values, read `value`, `reset` to the start."""
 
     @abc.abstractmethod
@@ -66,7 +66,8 @@ class Sum(Metric):
     def update(self, value: jax.Array) -> None:
         """Adds `value` to the sum."""
         self.initialize(value)
-        state.set_state("sum", self.sum + value)
+        # A TF variable assignment carries no gradient; neither does this state.
+        state.set_state("sum", jax.lax.stop_gradient(self.sum + value))
 
     @property
     def value(self) -> jax.Array:
@@ -109,7 +110,8 @@ class Mean(Metric):
     def update(self, value: jax.Array) -> None:
         """Adds `value` to the sum and one to the count."""
         self.initialize(value)
-        state.set_state("sum", self.sum + value)
+        # A TF variable assignment carries no gradient; neither does this state.
+        state.set_state("sum", jax.lax.stop_gradient(self.sum + value))
         state.set_state("count", self.count + 1)
 
     @property

@@ -43,14 +43,17 @@ class ExponentialMovingAverage(metrics.Metric):
     def update(self, value: jax.Array) -> None:
         """Folds `value` into the average."""
         self.initialize(value)
-        value = jnp.asarray(value)
+        # A Sonnet variable holds the assigned value, not its history: no gradient flows
+        # from the average back to the values folded into it.
+        value = jax.lax.stop_gradient(jnp.asarray(value))
         counter = state.get_state("counter") + 1
         state.set_state("counter", counter)
         hidden = state.get_state("hidden")
         hidden = hidden - (hidden - value) * (1 - self._decay)
-        state.set_state("hidden", hidden)
+        state.set_state("hidden", jax.lax.stop_gradient(hidden))
         debias = 1.0 - jnp.power(jnp.asarray(self._decay, value.dtype), counter.astype(value.dtype))
-        state.set_state("average", hidden / debias)
+        # A TF variable assignment carries no gradient; neither does this state.
+        state.set_state("average", jax.lax.stop_gradient(hidden / debias))
 
     @property
     def value(self) -> jax.Array:

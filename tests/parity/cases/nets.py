@@ -22,6 +22,28 @@ def _vq(snt, module, x, **kwargs):
 
 
 TRAIN_EVAL = {"train": {"is_training": True}, "eval": {"is_training": False}}
+# Cifar10ConvNet's BatchNorms also take `test_local_stats` (default True).
+CONVNET_MODES = {
+    **TRAIN_EVAL,
+    "eval_moving_stats": {"is_training": False, "test_local_stats": False},
+}
+BN_CONFIG = {"decay_rate": 0.8, "eps": 1e-3}
+
+
+def _resnet_call(snt, module, x, is_training):
+    return module(x, is_training=is_training)
+
+
+def _tiny_resnet(snt, resnet_v2):
+    return snt.nets.ResNet(
+        [1, 2, 1, 1],
+        num_classes=3,
+        bn_config=BN_CONFIG,
+        resnet_v2=resnet_v2,
+        channels_per_group_list=(8, 8, 12, 8),
+        name="resnet",
+    )
+
 
 CASES: list[Case] = [
     Case("mlp", lambda snt: snt.nets.MLP([4, 3], name="mlp"), inputs=((2, 5),)),
@@ -64,5 +86,104 @@ CASES: list[Case] = [
         ),
         inputs=((2, 3, 4),),
         modes=TRAIN_EVAL,
+    ),
+    Case(
+        "vector_quantizer_ema",
+        lambda snt: snt.nets.VectorQuantizerEMA(
+            embedding_dim=4, num_embeddings=5, commitment_cost=0.25, decay=0.9
+        ),
+        inputs=((2, 3, 4),),
+        modes=TRAIN_EVAL,
+        steps=3,
+    ),
+    Case(
+        "vector_quantizer_ema_no_decay",
+        lambda snt: snt.nets.VectorQuantizerEMA(
+            embedding_dim=3, num_embeddings=4, commitment_cost=1.0, decay=0.0, epsilon=1e-3
+        ),
+        inputs=((6, 3),),
+        modes={"train": {"is_training": True}},
+        steps=2,
+    ),
+    Case(
+        "cifar10_convnet",
+        lambda snt: snt.nets.Cifar10ConvNet(
+            num_classes=3,
+            b_init=snt.initializers.RandomNormal(),
+            output_channels=(4, 6, 8),
+            strides=(1, 2, 1),
+            name="convnet",
+        ),
+        inputs=((2, 8, 8, 3),),
+        modes=CONVNET_MODES,
+        steps=2,
+    ),
+    Case(
+        "resnet_block_v1_projection",
+        lambda snt: snt.nets.resnet.BottleNeckBlockV1(
+            channels=8, stride=2, use_projection=True, bn_config=BN_CONFIG, name="block"
+        ),
+        inputs=((2, 6, 6, 4),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    Case(
+        "resnet_block_v1",
+        lambda snt: snt.nets.resnet.BottleNeckBlockV1(
+            channels=4, stride=1, use_projection=False, bn_config={}, name="block"
+        ),
+        inputs=((2, 5, 5, 4),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    Case(
+        "resnet_block_v2_projection",
+        lambda snt: snt.nets.resnet.BottleNeckBlockV2(
+            channels=8, stride=2, use_projection=True, bn_config=BN_CONFIG, name="block"
+        ),
+        inputs=((2, 5, 5, 4),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    Case(
+        "resnet_block_v2",
+        lambda snt: snt.nets.resnet.BottleNeckBlockV2(
+            channels=4, stride=1, use_projection=False, bn_config={}, name="block"
+        ),
+        inputs=((2, 4, 4, 4),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    Case(
+        "resnet_block_group_v2",
+        lambda snt: snt.nets.resnet.BlockGroup(
+            channels=8, num_blocks=2, stride=2, bn_config=BN_CONFIG, resnet_v2=True, name="group"
+        ),
+        inputs=((2, 6, 6, 4),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    # The logits' `w` starts at zero, so only d loss / d logits (and the moving statistics)
+    # see the network; the block cases above check the rest of the backward pass.
+    Case(
+        "resnet_v1",
+        lambda snt: _tiny_resnet(snt, resnet_v2=False),
+        inputs=((2, 16, 16, 3),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
+    ),
+    Case(
+        "resnet_v2",
+        lambda snt: _tiny_resnet(snt, resnet_v2=True),
+        inputs=((2, 16, 16, 3),),
+        call=_resnet_call,
+        modes=TRAIN_EVAL,
+        steps=2,
     ),
 ]

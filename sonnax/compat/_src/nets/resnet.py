@@ -55,9 +55,7 @@ class BottleNeckBlockV1(base.Module):
                 padding=pad.same,
                 name="shortcut_conv",
             )
-            self._proj_batchnorm = batch_norm.BatchNorm(
-                name="shortcut_batchnorm", **batchnorm_args
-            )
+            self._proj_batchnorm = batch_norm.BatchNorm(name="shortcut_batchnorm", **batchnorm_args)
         self._layers = []
         for i, (out, kernel, layer_stride) in enumerate(
             ((channels // 4, 1, 1), (channels // 4, 3, stride), (channels, 1, 1))
@@ -281,14 +279,12 @@ class ResNet(base.Module):
         self._resnet_v2 = resnet_v2
         if len(blocks_per_group_list) != 4:
             raise ValueError(
-                "`blocks_per_group_list` must be of length 4 not "
-                f"{len(blocks_per_group_list)}"
+                f"`blocks_per_group_list` must be of length 4 not {len(blocks_per_group_list)}"
             )
         self._blocks_per_group_list = blocks_per_group_list
         if len(channels_per_group_list) != 4:
             raise ValueError(
-                "`channels_per_group_list` must be of length 4 not "
-                f"{len(channels_per_group_list)}"
+                f"`channels_per_group_list` must be of length 4 not {len(channels_per_group_list)}"
             )
         self._channels_per_group_list = channels_per_group_list
         self._initial_conv = conv.Conv2D(

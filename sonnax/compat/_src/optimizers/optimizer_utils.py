@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import typing
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax

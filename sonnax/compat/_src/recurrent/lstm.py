@@ -276,9 +276,9 @@ class UnrolledLSTM(rnn_core.UnrolledRNN):
 
 def _map_optional(fn: Any, tree: Any, optional: Any) -> Any:
     """`fn(leaf, entry)` over `tree`, `entry` the matching (possibly `None`) part of `optional`."""
-    treedef = jax.tree.structure(tree)
-    entries = treedef.flatten_up_to(optional)
-    return jax.tree.unflatten(treedef, [fn(x, e) for x, e in zip(jax.tree.leaves(tree), entries)])
+    leaves, treedef = jax.tree.flatten(tree)
+    entries = jax.tree.flatten(optional, is_leaf=lambda e: e is None)[0]
+    return jax.tree.unflatten(treedef, [fn(x, e) for x, e in zip(leaves, entries, strict=True)])
 
 
 class _RecurrentDropoutWrapper(rnn_core.RNNCore):

@@ -13,8 +13,9 @@ from sonnax.compat._src import base
 class RNNCore(base.Module):
     """Base class of recurrent cores: one time step, `(inputs, prev_state) -> (outputs, state)`.
 
-    Subclasses implement `__call__` and `initial_state`; `static_unroll` and
-    `dynamic_unroll` run a core over a time-major sequence.
+    Subclasses implement `__call__` and `initial_state` (as in Sonnet, a subclass missing
+    one can still be constructed); `static_unroll` and `dynamic_unroll` run a core over a
+    time-major sequence.
     """
 
     @abc.abstractmethod
@@ -70,6 +71,21 @@ class UnrolledRNN(base.Module):
         Returns:
           A nest of arrays with leading axis `batch_size`.
         """
+
+
+def _abstract_in_base_only(cls: type) -> None:
+    """Makes `cls` abstract but lets its subclasses be built without every method.
+
+    Sonnet's method wrappers drop the abstract marker, so an `RNNCore` subclass that
+    only defines `__call__` (say, a core always given a state) can be constructed; a
+    ported model may rely on it.
+    """
+    for name in cls.__abstractmethods__:  # type: ignore[attr-defined]
+        getattr(cls, name).__isabstractmethod__ = False
+
+
+_abstract_in_base_only(RNNCore)
+_abstract_in_base_only(UnrolledRNN)
 
 
 def check_inputs_dtype(inputs: Any, expected_dtype: Any, module: base.Module) -> Any:

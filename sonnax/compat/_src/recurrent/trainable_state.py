@@ -9,7 +9,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from sonnax._src.core import frames, module as core_module, params, state
+from sonnax._src.core import frames, params, state
+from sonnax._src.core import module as core_module
 from sonnax.compat._src import base
 from sonnax.compat._src.recurrent import rnn_core
 
@@ -85,14 +86,15 @@ class TrainableState(base.Module):
         if mask is None:
             flat_mask = [True] * len(flat_values)
         else:
-            if jax.tree.structure(mask) != treedef:
+            mask_structure: Any = jax.tree.structure(mask)
+            if mask_structure != treedef:
                 raise ValueError(
                     f"TrainableState {self.module_name!r}: mask must have the structure of "
                     f"initial_values ({treedef}), got {jax.tree.structure(mask)}."
                 )
             flat_mask = jax.tree.leaves(mask)
         template = []
-        for (path, value), trainable in zip(flat_values, flat_mask):
+        for (path, value), trainable in zip(flat_values, flat_mask, strict=True):
             *scopes, leaf_name = [_path_component(key) for key in path] or ["state"]
             template.append(self._variable(scopes, leaf_name, jnp.asarray(value), trainable))
         self._template = jax.tree.unflatten(treedef, template)
