@@ -17,12 +17,14 @@ from sonnax.compat._src.batch_apply import BatchApply as BatchApply
 from sonnax.compat._src.batch_apply import merge_leading_dims as merge_leading_dims
 from sonnax.compat._src.batch_apply import split_leading_dim as split_leading_dim
 from sonnax.compat._src.bias import Bias as Bias
+from sonnax.compat._src.embed import Embed as Embed
 from sonnax.compat._src.conv import Conv1D as Conv1D
 from sonnax.compat._src.conv import Conv2D as Conv2D
 from sonnax.compat._src.conv import Conv3D as Conv3D
 from sonnax.compat._src.conv_transpose import Conv1DTranspose as Conv1DTranspose
 from sonnax.compat._src.conv_transpose import Conv2DTranspose as Conv2DTranspose
 from sonnax.compat._src.conv_transpose import Conv3DTranspose as Conv3DTranspose
+from sonnax.compat._src.deferred import Deferred as Deferred
 from sonnax.compat._src.depthwise_conv import DepthwiseConv2D as DepthwiseConv2D
 from sonnax.compat._src.dropout import Dropout as Dropout
 from sonnax.compat._src.leaky_clip_by_value import leaky_clip_by_value as leaky_clip_by_value
@@ -97,8 +99,10 @@ __all__ = [
     "Conv3DTranspose",
     "Conv3DLSTM",
     "DeepRNN",
+    "Deferred",
     "DepthwiseConv2D",
     "Dropout",
+    "Embed",
     "ExponentialMovingAverage",
     "Flatten",
     "GRU",

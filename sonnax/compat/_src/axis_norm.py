@@ -40,9 +40,7 @@ def make_scale_offset(
         params_shape = [inputs.shape[1]] + [1] * (rank - 2)
     scale = offset = None
     if module._create_scale:
-        scale = params.get_parameter(
-            "scale", params_shape, inputs.dtype, init=module._scale_init
-        )
+        scale = params.get_parameter("scale", params_shape, inputs.dtype, init=module._scale_init)
     if module._create_offset:
         offset = params.get_parameter(
             "offset", params_shape, inputs.dtype, init=module._offset_init

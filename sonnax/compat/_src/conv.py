@@ -15,7 +15,9 @@ from sonnax.compat._src import base, initializers, once, pad, utils
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
 
 
-def dimension_numbers(num_spatial_dims: int, channel_index: int, kernel: str) -> tuple[str, ...]:
+def dimension_numbers(
+    num_spatial_dims: int, channel_index: int, kernel: str
+) -> tuple[str, str, str]:
     """`lax` dimension numbers `(lhs, rhs, out)` for a data format's channel position.
 
     Args:

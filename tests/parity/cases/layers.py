@@ -246,3 +246,54 @@ CASES += [
         modes={"eval": {"is_training": False}},
     ),
 ]
+
+
+def _ids(shape, vocab):
+    return lambda rng: rng.integers(0, vocab, size=shape).astype("int32")
+
+
+# Embed (helper A, fifth block).
+CASES += [
+    Case("embed", lambda snt: snt.Embed(7, 3), inputs=(_ids((2, 5), 7),)),
+    Case("embed_default_dim", lambda snt: snt.Embed(20), inputs=(_ids((4,), 20),)),
+    Case(
+        "embed_existing_vocab_frozen",
+        lambda snt: snt.Embed(
+            existing_vocab=[[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]], trainable=False, name="e"
+        ),
+        inputs=(_ids((2, 3), 3),),
+        grad=False,  # Nothing to differentiate: int ids and a non-trainable table.
+    ),
+    Case(
+        "embed_init_times_float",
+        lambda snt: snt.Embed(5, 4, initializer=snt.initializers.RandomUniform(), name="e2"),
+        inputs=(_ids((3,), 5), (3, 4)),
+        call=lambda snt, m, ids, x: m(ids) * x,
+    ),
+]
+
+
+class _DeferredOwner:
+    """Builds a `Deferred` in a parent module, the way Sonnet code uses it."""
+
+    @staticmethod
+    def build(snt):
+        class Owner(snt.Module):
+            def __init__(self):
+                super().__init__(name="owner")
+                self.lazy = snt.Deferred(lambda: snt.Linear(3, b_init=_rand_b(snt), name="lin"))
+
+            def __call__(self, x):
+                return self.lazy(x) + self.lazy.b
+
+        return Owner()
+
+
+CASES += [
+    Case(
+        "deferred",
+        lambda snt: snt.Deferred(lambda: snt.Linear(3, b_init=_rand_b(snt), name="lin")),
+        inputs=((2, 4),),
+    ),
+    Case("deferred_in_module", _DeferredOwner.build, inputs=((2, 4),)),
+]
