@@ -17,7 +17,6 @@ from sonnax.compat._src.batch_apply import BatchApply as BatchApply
 from sonnax.compat._src.batch_apply import merge_leading_dims as merge_leading_dims
 from sonnax.compat._src.batch_apply import split_leading_dim as split_leading_dim
 from sonnax.compat._src.bias import Bias as Bias
-from sonnax.compat._src.embed import Embed as Embed
 from sonnax.compat._src.conv import Conv1D as Conv1D
 from sonnax.compat._src.conv import Conv2D as Conv2D
 from sonnax.compat._src.conv import Conv3D as Conv3D
@@ -27,13 +26,14 @@ from sonnax.compat._src.conv_transpose import Conv3DTranspose as Conv3DTranspose
 from sonnax.compat._src.deferred import Deferred as Deferred
 from sonnax.compat._src.depthwise_conv import DepthwiseConv2D as DepthwiseConv2D
 from sonnax.compat._src.dropout import Dropout as Dropout
+from sonnax.compat._src.embed import Embed as Embed
 from sonnax.compat._src.leaky_clip_by_value import leaky_clip_by_value as leaky_clip_by_value
-from sonnax.compat._src.scale_gradient import scale_gradient as scale_gradient
 from sonnax.compat._src.linear import Linear as Linear
 from sonnax.compat._src.reshape import Flatten as Flatten
 from sonnax.compat._src.reshape import Reshape as Reshape
 from sonnax.compat._src.reshape import flatten as flatten
 from sonnax.compat._src.reshape import reshape as reshape
+from sonnax.compat._src.scale_gradient import scale_gradient as scale_gradient
 from sonnax.compat._src.sequential import Sequential as Sequential
 
 # group B: normalization, moving averages, metrics, regularizers, mixed precision, distribute
@@ -79,6 +79,7 @@ from sonnax.compat import optimizers as optimizers
 from sonnax.compat._src.base import Optimizer as Optimizer
 
 # group E: functional, build, custom_variable_getter
+from sonnax.compat import functional as functional
 from sonnax.compat._src.build import build as build
 from sonnax.compat._src.custom_getter import custom_variable_getter as custom_variable_getter
 from sonnax.compat._src.variables import format_variables as format_variables
@@ -90,14 +91,14 @@ __all__ = [
     "BatchNorm",
     "Bias",
     "Conv1D",
-    "Conv1DTranspose",
     "Conv1DLSTM",
+    "Conv1DTranspose",
     "Conv2D",
-    "Conv2DTranspose",
     "Conv2DLSTM",
+    "Conv2DTranspose",
     "Conv3D",
-    "Conv3DTranspose",
     "Conv3DLSTM",
+    "Conv3DTranspose",
     "DeepRNN",
     "Deferred",
     "DepthwiseConv2D",
@@ -132,6 +133,7 @@ __all__ = [
     "dynamic_unroll",
     "flatten",
     "format_variables",
+    "functional",
     "initializers",
     "leaky_clip_by_value",
     "log_variables",

@@ -1,0 +1,1 @@
+"""Sonnet's `snt.functional`: Haiku's programming model (here, sonnax's own) with Sonnet's names."""
