@@ -209,9 +209,10 @@ def test_dynamic_unroll_under_jit_and_vmap():
     f = sonnax.transform(_lstm_unroll)
     xs = jax.random.normal(jax.random.PRNGKey(1), [5, 4, 2, 3])  # [vmap, T, B, features]
     params = f.init(jax.random.PRNGKey(0), xs[0])
-    vmapped = jax.jit(jax.vmap(lambda x: f.apply(params, None, x)))(xs)
+    apply = jax.jit(lambda x: f.apply(params, None, x))
+    vmapped = jax.jit(jax.vmap(apply))(xs)
     for i in range(xs.shape[0]):
-        single = f.apply(params, None, xs[i])
+        single = apply(xs[i])
         jax.tree.map(
             lambda a, b, i=i: np.testing.assert_allclose(a[i], b, rtol=1e-5, atol=1e-6),
             vmapped,

@@ -339,7 +339,6 @@ CASES: list[Case] = [
     _case("deep_rnn_residual_step", _residual, ((B, 5),), _step_from_initial),
     _case("deep_rnn_residual_dynamic_unroll", _residual, ((T, B, 5),), _dynamic),
     # Convolutional LSTMs
-    _case("conv1d_lstm_step_initial", _conv1d_lstm, ((B, 6, 2),), _step_from_initial),
     _case("conv1d_lstm_step", _conv1d_lstm, ((B, 6, 2), (B, 6, 3), (B, 6, 3)), _lstm_step_from),
     _case(
         "conv1d_lstm_dynamic_unroll_lengths",
@@ -354,7 +353,6 @@ CASES: list[Case] = [
         _lstm_step_from,
     ),
     _case("conv2d_lstm_static_unroll", _conv2d_lstm, ((3, B, 4, 5, 2),), _static),
-    _case("conv3d_lstm_step_initial", _conv3d_lstm, ((B, 3, 3, 4, 2),), _step_from_initial),
     _case(
         "conv3d_lstm_step",
         _conv3d_lstm,
