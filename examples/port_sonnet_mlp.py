@@ -86,7 +86,9 @@ def port_to_jax(ckpt_dir: str) -> tuple[Any, Any]:
     return model, converted.params
 
 
-def train_in_jax(model: Any, params: Any, images: np.ndarray, labels: np.ndarray, steps: int) -> Any:
+def train_in_jax(
+    model: Any, params: Any, images: np.ndarray, labels: np.ndarray, steps: int
+) -> Any:
     """Continues training with the compat Adam (Sonnet's defaults, on optax)."""
     from sonnax import compat
 

@@ -45,7 +45,9 @@ def test_every_sonnet_name_has_a_row():
         for sub in ("nets", "initializers", "optimizers", "pad", "regularizers")
         for name in getattr(compat, sub).__all__
     }
-    covered = {name for name in public if name in mentioned or name.split(".")[0] + ".*" in mentioned}
+    covered = {
+        name for name in public if name in mentioned or name.split(".")[0] + ".*" in mentioned
+    }
     missing = sorted(
         name
         for name in public - covered

@@ -80,7 +80,7 @@ def variable_key(variable_name: str) -> Key:
     return split_name(variable_name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_tf(case_name: str, mode: str) -> Run:
     """Builds and runs the Sonnet module in TF (eagerly); cached per case and mode."""
     case = CASES[case_name]
@@ -104,31 +104,38 @@ def run_tf(case_name: str, mode: str) -> Run:
                 outputs = tf.nest.flatten(case.call(sonnet, module, *xs, **kwargs))
                 if cots is None:
                     cots = cotangents(case, [out.numpy() for out in outputs])
-                terms = [tf.reduce_sum(out * c) for out, c in zip(outputs, cots) if c is not None]
+                terms = [
+                    tf.reduce_sum(out * c)
+                    for out, c in zip(outputs, cots, strict=False)
+                    if c is not None
+                ]
                 # Summed inside the tape: an `add_n` outside it would not be recorded.
                 loss = tf.add_n(terms) if terms else None
             keys = _unique_keys(created)
-            trainables = [(key, v) for key, (v, _) in zip(keys, created) if v.trainable]
+            trainables = [
+                (key, v) for key, (v, _) in zip(keys, created, strict=False) if v.trainable
+            ]
             input_grads: list[np.ndarray] = []
             param_grads: dict[Key, np.ndarray] = {}
             if case.grad and terms:
                 grads = tape.gradient(loss, watched + [v for _, v in trainables])
-                input_grads = [_dense(g, x) for g, x in zip(grads, watched)]
+                input_grads = [_dense(g, x) for g, x in zip(grads, watched, strict=False)]
                 param_grads = {
-                    key: _dense(g, v) for (key, v), g in zip(trainables, grads[len(watched) :])
+                    key: _dense(g, v)
+                    for (key, v), g in zip(trainables, grads[len(watched) :], strict=False)
                 }
             steps.append(
                 Step(
                     outputs=[out.numpy() for out in outputs],
                     input_grads=input_grads,
                     param_grads=param_grads,
-                    variables={key: v.numpy() for key, (v, _) in zip(keys, created)},
+                    variables={key: v.numpy() for key, (v, _) in zip(keys, created, strict=False)},
                 )
             )
     keys = _unique_keys(created)
     return Run(
-        initial={key: value for key, (_, value) in zip(keys, created)},
-        trainable={key: v.trainable for key, (v, _) in zip(keys, created)},
+        initial={key: value for key, (_, value) in zip(keys, created, strict=False)},
+        trainable={key: v.trainable for key, (v, _) in zip(keys, created, strict=False)},
         steps=steps,
     )
 
@@ -177,7 +184,7 @@ def compat_transform(case: Case, mode: str) -> sonnax.TransformedWithState:
     return sonnax.transform_with_state(forward)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compat_init(case_name: str, mode: str) -> tuple[Any, Any]:
     """The compat params and state from `init` on the first step's inputs."""
     case = CASES[case_name]
@@ -186,7 +193,7 @@ def compat_init(case_name: str, mode: str) -> tuple[Any, Any]:
     return f.init(jax.random.PRNGKey(0), *map(jnp.asarray, inputs))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_compat(case_name: str, mode: str) -> Run:
     """Runs the compat module from TF's initial values, under `jax.jit`; cached."""
     case = CASES[case_name]
@@ -207,11 +214,11 @@ def run_compat(case_name: str, mode: str) -> Run:
 
         def loss(params: Any, float_inputs: list[Any]) -> Any:
             xs = list(inputs)
-            for i, x in zip(float_indices, float_inputs):
+            for i, x in zip(float_indices, float_inputs, strict=False):
                 xs[i] = x
             out, new_state = f.apply(params, state, rng, *xs)
             outputs = jax.tree.leaves(out)
-            terms = [jnp.sum(o * c) for o, c in zip(outputs, cots) if c is not None]
+            terms = [jnp.sum(o * c) for o, c in zip(outputs, cots, strict=False) if c is not None]
             return sum(terms, jnp.zeros([])), (outputs, new_state)
 
         float_inputs = [inputs[i] for i in float_indices]
@@ -222,7 +229,7 @@ def run_compat(case_name: str, mode: str) -> Run:
 
     steps = []
     rngs = jax.random.split(jax.random.PRNGKey(1), case.steps)
-    for rng, inputs in zip(rngs, all_inputs):
+    for rng, inputs in zip(rngs, all_inputs, strict=False):
         outputs, state, param_grads, input_grads = step(
             params, state, rng if case.rng else None, tuple(map(jnp.asarray, inputs))
         )

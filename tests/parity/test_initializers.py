@@ -39,7 +39,9 @@ def _draws(shape: tuple[int, ...]) -> int:
     return max(1, math.ceil(MIN_SAMPLES / math.prod(shape)))
 
 
-def sample_tf(make: Callable[[Any], Any], shape: tuple[int, ...], dtype: str, name: str) -> np.ndarray:
+def sample_tf(
+    make: Callable[[Any], Any], shape: tuple[int, ...], dtype: str, name: str
+) -> np.ndarray:
     """`[draws, *shape]` values from TF Sonnet's initializer, enough for `MIN_SAMPLES`."""
     tf.random.set_seed(_seed(name))
     init = make(sonnet)
@@ -293,7 +295,7 @@ def initial_values_tf(build, specs, call, name: str, builds: int) -> list[dict]:
     for _ in range(builds):
         created: list[tf.Variable] = []
 
-        def record(next_creator, **kwargs):
+        def record(next_creator, created=created, **kwargs):
             variable = next_creator(**kwargs)
             created.append((variable.name, variable.numpy().copy()))
             return variable
@@ -312,13 +314,13 @@ def initial_values_compat(build, specs, call, name: str, builds: int) -> list[di
     out = []
     for key in keys:
         params, state = f.init(key, *inputs)
-        out.append({k: np.asarray(v) for k, v in {**harness.flat(params), **harness.flat(state)}.items()})
+        out.append(
+            {k: np.asarray(v) for k, v in {**harness.flat(params), **harness.flat(state)}.items()}
+        )
     return out
 
 
-@pytest.mark.parametrize(
-    ("name", "build", "specs", "call"), MODULES, ids=[m[0] for m in MODULES]
-)
+@pytest.mark.parametrize(("name", "build", "specs", "call"), MODULES, ids=[m[0] for m in MODULES])
 def test_module_default_initializers_match_sonnet(name, build, specs, call):
     missing = _missing_class(build)
     if missing:
@@ -385,7 +387,9 @@ def test_checks_reject_a_one_percent_shift_in_the_mean():
     # The mean check alone resolves a shift of 1% of a standard deviation at this size.
     shape = (1000, 1000)
     a = sample_tf(lambda snt: snt.initializers.RandomNormal(), shape, "float32", "shift")
-    b = sample_compat(lambda snt: snt.initializers.RandomNormal(mean=0.01), shape, "float32", "shift")
+    b = sample_compat(
+        lambda snt: snt.initializers.RandomNormal(mean=0.01), shape, "float32", "shift"
+    )
     comparison = stats.compare(a, b)
     assert abs(comparison.mean_difference) > comparison.mean_tolerance, comparison
 

@@ -26,9 +26,11 @@ def test_outputs_match_sonnet(case_name, mode):
     case = CASES[case_name]
     tf_run = harness.run_tf(case_name, mode)
     compat_run = harness.run_compat(case_name, mode)
-    for step, (tf_step, compat_step) in enumerate(zip(tf_run.steps, compat_run.steps)):
+    for step, (tf_step, compat_step) in enumerate(
+        zip(tf_run.steps, compat_run.steps, strict=False)
+    ):
         assert len(compat_step.outputs) == len(tf_step.outputs)
-        for i, (got, want) in enumerate(zip(compat_step.outputs, tf_step.outputs)):
+        for i, (got, want) in enumerate(zip(compat_step.outputs, tf_step.outputs, strict=False)):
             harness.assert_close(got, want, case, f"output {i} at step {step}")
 
 
@@ -44,7 +46,9 @@ def test_gradients_match_sonnet(case_name, mode):
     for key, want in tf_step.param_grads.items():
         harness.assert_close(compat_step.param_grads[key], want, case, f"d loss / d {key}")
     assert len(compat_step.input_grads) == len(tf_step.input_grads)
-    for i, (got, want) in enumerate(zip(compat_step.input_grads, tf_step.input_grads)):
+    for i, (got, want) in enumerate(
+        zip(compat_step.input_grads, tf_step.input_grads, strict=False)
+    ):
         harness.assert_close(got, want, case, f"d loss / d input {i}")
 
 
@@ -53,7 +57,9 @@ def test_state_after_each_step_matches_sonnet(case_name, mode):
     case = CASES[case_name]
     tf_run = harness.run_tf(case_name, mode)
     compat_run = harness.run_compat(case_name, mode)
-    for step, (tf_step, compat_step) in enumerate(zip(tf_run.steps, compat_run.steps)):
+    for step, (tf_step, compat_step) in enumerate(
+        zip(tf_run.steps, compat_run.steps, strict=False)
+    ):
         assert sorted(compat_step.variables) == sorted(tf_step.variables)
         for key, want in tf_step.variables.items():
             harness.assert_close(compat_step.variables[key], want, case, f"{key} after step {step}")

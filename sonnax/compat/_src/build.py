@@ -46,7 +46,7 @@ def _symbols(args: Sequence[Any]) -> dict[int, Any]:
     if not axes:
         return {}
     dims = jax.export.symbolic_shape(", ".join(f"d{i}" for i in axes))
-    return dict(zip(axes, dims))
+    return dict(zip(axes, dims, strict=False))
 
 
 def _is_array(value: Any) -> bool:
@@ -81,7 +81,7 @@ def _traceable(
 
     def traced(*arrays: Any) -> Any:
         filled = list(leaves)
-        for i, array in zip(positions, arrays):
+        for i, array in zip(positions, arrays, strict=False):
             filled[i] = array
         a, k = jax.tree.unflatten(treedef, filled)
         return run(*a, **k)

@@ -75,7 +75,10 @@ class _Interception:
         if frame is None:
             return value
         variables = {
-            id(v) for tree in (frame.params, frame.state) for bundle in tree.values() for v in bundle.values()
+            id(v)
+            for tree in (frame.params, frame.state)
+            for bundle in tree.values()
+            for v in bundle.values()
         }
         if not any(id(leaf) in variables for leaf in leaves):
             return value
@@ -114,7 +117,9 @@ def _resolve_getattribute(cls: type, originals: dict[type, Any]) -> Any:
 
 @contextlib.contextmanager
 def _patched_attributes(interception: _Interception) -> Iterator[None]:
-    originals: dict[type, Any] = {cls: cls.__dict__.get("__getattribute__") for cls in interception.classes}
+    originals: dict[type, Any] = {
+        cls: cls.__dict__.get("__getattribute__") for cls in interception.classes
+    }
 
     def getattribute(obj: Any, name: str) -> Any:
         value = _resolve_getattribute(type(obj), originals)(obj, name)

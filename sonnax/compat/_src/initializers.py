@@ -134,7 +134,7 @@ class RandomNormal(Initializer):
 
 
 class TruncatedNormal(Initializer):
-    """Normal with `mean` and `stddev`, redrawn beyond two `stddev`s (as `tf.random.truncated_normal`).
+    """Normal with `mean` and `stddev`, redrawn beyond two `stddev`s, as TF's truncated normal.
 
     Unlike Haiku's, `stddev` is that of the untruncated normal: the values' standard
     deviation is about `0.88 * stddev`.

@@ -61,7 +61,9 @@ def _attach_created(context: frames.Context, modules: list[core_module.Module]) 
             context.initial_state.pop(name, None)
         if params or state:
             object.__setattr__(module, _CONSTRUCTED_ATTR, (params or {}, state or {}))
-    leftover = sorted(f"{b}/{n}" for tree in (context.params, context.state) for b in tree for n in tree[b])
+    leftover = sorted(
+        f"{b}/{n}" for tree in (context.params, context.state) for b in tree for n in tree[b]
+    )
     context.params.clear()
     context.state.clear()
     context.initial_state.clear()
