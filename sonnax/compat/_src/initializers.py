@@ -86,7 +86,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape: Sequence[int], dtype: Any) -> jax.Array:
-        return jnp.full(shape, self.value, _numerical(dtype))
+        return jnp.full(shape, jnp.asarray(self.value), _numerical(dtype))
 
 
 class RandomUniform(Initializer):

@@ -47,7 +47,7 @@ def optimizer(cls: type[base.Optimizer]) -> Callable[..., TransformedOptimizer]:
 
     @functools.wraps(cls.__init__)
     def make(*args: Any, **kwargs: Any) -> TransformedOptimizer:
-        opt = cls(*args, **kwargs)  # type: ignore[misc]  # A concrete subclass.
+        opt = cls(*args, **kwargs)
         return TransformedOptimizer(init=opt.init, apply=opt.apply)
 
     return make

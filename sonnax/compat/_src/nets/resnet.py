@@ -56,7 +56,7 @@ class BottleNeckBlockV1(base.Module):
                 name="shortcut_conv",
             )
             self._proj_batchnorm = batch_norm.BatchNorm(name="shortcut_batchnorm", **batchnorm_args)
-        self._layers = []
+        self._layers: list[list[Any]] = []
         for i, (out, kernel, layer_stride) in enumerate(
             ((channels // 4, 1, 1), (channels // 4, 3, stride), (channels, 1, 1))
         ):
@@ -68,7 +68,7 @@ class BottleNeckBlockV1(base.Module):
                 padding=pad.same,
                 name=f"conv_{i}",
             )
-            extra = {"scale_init": initializers.Zeros()} if i == 2 else {}
+            extra: dict[str, Any] = {"scale_init": initializers.Zeros()} if i == 2 else {}
             bn_i = batch_norm.BatchNorm(name=f"batchnorm_{i}", **extra, **batchnorm_args)
             self._layers.append([conv_i, bn_i])
 
