@@ -5,8 +5,8 @@ initializer drawing from the wrong distribution. Here TF Sonnet and compat each 
 least `MIN_SAMPLES` values, which must pass a two-sample Kolmogorov-Smirnov test and agree
 in mean and std within `stats.Z` standard errors of the sample sizes (`tests/parity/stats.py`).
 Deterministic initializers and default zeros/ones must be equal. The power tests show that
-Haiku's defaults (whose truncated normal is rescaled to the requested stddev) fail the same
-checks against Sonnet's.
+Haiku's defaults where they differ from Sonnet's (a truncated normal rescaled to the
+requested stddev, as `VarianceScaling` and Haiku's GRU draw) fail the same checks.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ MODULES = [
 
 def _missing_class(build: Callable[[Any], Any]) -> str | None:
     try:
-        sonnax.transform(lambda: build(compat)).init(None)
+        sonnax.transform_with_state(lambda: build(compat)).init(jax.random.PRNGKey(0))
     except AttributeError as e:  # `snt.X` that compat does not define yet.
         return str(e)
     return None
@@ -325,9 +325,10 @@ def test_module_default_initializers_match_sonnet(name, build, specs, call):
     missing = _missing_class(build)
     if missing:
         pytest.skip(f"not in sonnax.compat yet: {missing}")
-    first = initial_values_tf(build, specs, call, name, 1)[0]
-    random = {k for k, v in first.items() if v.size > 1 and np.unique(v).size > 1}
-    builds = max([1] + [math.ceil(MIN_SAMPLES / first[k].size) for k in random])
+    # A variable is random when two fresh TF modules start from different values.
+    first, second = initial_values_tf(build, specs, call, name, 2)
+    random = {k for k in first if not np.array_equal(first[k], second[k])}
+    builds = max([2] + [math.ceil(MIN_SAMPLES / first[k].size) for k in random])
     expected = initial_values_tf(build, specs, call, name, builds)
     actual = initial_values_compat(build, specs, call, name, builds)
     assert sorted(actual[0]) == sorted(expected[0])
@@ -346,41 +347,51 @@ def test_module_default_initializers_match_sonnet(name, build, specs, call):
 # --- The checks have power: Haiku's defaults fail them -------------------------------------
 
 
-def _haiku_sample(make_init: Callable[[], Any], shape: tuple[int, ...], name: str) -> np.ndarray:
-    f = hk.transform(lambda: make_init()(shape, jnp.float32))
-    keys = jax.random.split(jax.random.PRNGKey(_seed(name)), _draws(shape))
-    return np.stack([np.asarray(f.apply({}, key)) for key in keys])
-
-
-def test_checks_reject_haikus_truncated_normal():
-    # Haiku's TruncatedNormal(stddev=s) has std s; Sonnet's has std 0.88 s.
-    shape = (400, 300)
-    sonnet_values = sample_tf(
-        lambda snt: snt.initializers.TruncatedNormal(stddev=0.1), shape, "float32", "power"
-    )
-    haiku_values = _haiku_sample(lambda: hk.initializers.TruncatedNormal(stddev=0.1), shape, "hk")
-    comparison = stats.compare(sonnet_values, haiku_values)
+def test_checks_reject_haikus_variance_scaling_in_place_of_sonnets_truncated_normal():
+    # Haiku's (and Sonnet's) VarianceScaling rescales its truncated normal by 1 / 0.8796 to
+    # reach variance `1 / fan_in`; Sonnet's module default, TruncatedNormal(1 / sqrt(fan_in)),
+    # does not. A compat default built on the first would draw values ~14% too large.
+    shape = (300, 400)
+    sonnet_w = initial_values_tf(
+        lambda snt: snt.Linear(400), ((B, shape[0]),), _call, "linear_power", 1
+    )[0][("linear", "w")]
+    f = hk.transform(lambda: hk.initializers.VarianceScaling(1.0)(shape, jnp.float32))
+    haiku_w = np.asarray(f.apply({}, jax.random.PRNGKey(_seed("haiku_variance_scaling"))))
+    comparison = stats.compare(sonnet_w, haiku_w)
     assert not comparison.same_distribution
     assert comparison.ks_pvalue < stats.ALPHA, comparison
     assert abs(comparison.std_difference) > comparison.std_tolerance, comparison
 
 
-def test_checks_reject_haikus_linear_default():
-    # What compat's Linear would draw with Haiku's default `w_init`.
-    shape = (300, 400)
+def test_checks_reject_haikus_gru_default():
+    # Haiku's GRU draws `w_i` and `w_h` from VarianceScaling() (rescaled); Sonnet's from
+    # TruncatedNormal(1 / sqrt(fan_in)). Same names and shapes, other distribution.
+    sonnet_values = initial_values_tf(
+        lambda snt: snt.GRU(200), ((B, 300),), _call_core, "gru_power", 1
+    )[0]
 
     def forward(x):
-        return hk.Linear(400)(x)
+        core = hk.GRU(200)
+        return core(x, core.initial_state(B))
 
-    x = jnp.ones((B, shape[0]))
-    f = hk.transform(forward)
-    haiku_w = np.asarray(f.init(jax.random.PRNGKey(0), x)["linear"]["w"])
+    params = hk.transform(forward).init(jax.random.PRNGKey(_seed("haiku_gru")), jnp.ones((B, 300)))
+    for name in ("w_i", "w_h"):
+        comparison = stats.compare(sonnet_values[("gru", name)], np.asarray(params["gru"][name]))
+        assert not comparison.same_distribution, name
+        assert comparison.ks_pvalue < stats.ALPHA, (name, comparison)
+
+
+def test_checks_accept_haikus_linear_default_which_is_sonnets():
+    # Haiku's Linear default is Sonnet's distribution (both unscaled truncated normals of
+    # stddev 1 / sqrt(fan_in)): the checks do not reject a true match.
+    shape = (300, 400)
     sonnet_w = initial_values_tf(
         lambda snt: snt.Linear(400), ((B, shape[0]),), _call, "linear_power", 1
     )[0][("linear", "w")]
-    comparison = stats.compare(sonnet_w, haiku_w)
-    assert not comparison.same_distribution
-    assert comparison.ks_pvalue < stats.ALPHA, comparison
+    f = hk.transform(lambda x: hk.Linear(400)(x))
+    haiku_w = f.init(jax.random.PRNGKey(_seed("haiku_linear")), jnp.ones((B, shape[0])))
+    comparison = stats.compare(sonnet_w, np.asarray(haiku_w["linear"]["w"]))
+    assert comparison.same_distribution, comparison
 
 
 def test_checks_reject_a_one_percent_shift_in_the_mean():
