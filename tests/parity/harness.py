@@ -186,11 +186,16 @@ def compat_transform(case: Case, mode: str) -> sonnax.TransformedWithState:
 
 @functools.cache
 def compat_init(case_name: str, mode: str) -> tuple[Any, Any]:
-    """The compat params and state from `init` on the first step's inputs."""
+    """Shapes and dtypes (`jax.ShapeDtypeStruct`s) of the compat params and state from `init`.
+
+    Only shapes and dtypes are used (the values run from TF's), so `init` is traced, not
+    run: compiling every initializer eagerly (e.g. a truncated normal per kernel shape)
+    would cost seconds per case.
+    """
     case = CASES[case_name]
     f = compat_transform(case, mode)
     inputs = case_inputs(case)[0]
-    return f.init(jax.random.PRNGKey(0), *map(jnp.asarray, inputs))
+    return jax.eval_shape(f.init, jax.random.PRNGKey(0), *map(jnp.asarray, inputs))
 
 
 @functools.cache

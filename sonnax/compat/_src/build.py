@@ -63,30 +63,41 @@ def _output_specs(out: Any) -> Any:
     return jax.tree.map(_spec, out)
 
 
-def _split(tree: Any) -> tuple[list[Any], list[int], Any]:
-    """Leaves of `tree`, the positions of its array leaves, and its structure."""
-    leaves, treedef = jax.tree.flatten(tree)
-    return leaves, [i for i, leaf in enumerate(leaves) if _is_array(leaf)], treedef
+def _is_output_array(value: Any) -> bool:
+    return isinstance(value, jax.Array | np.ndarray | np.generic)
 
 
 def _traceable(
     run: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> tuple[Callable[..., Any], list[Any]]:
-    """`run` as a function of the array leaves of `(args, kwargs)` only, and their specs.
+) -> tuple[Callable[..., Any], list[Any], Callable[[Any], Any]]:
+    """`run` as a function of the array leaves of `(args, kwargs)` only, for `eval_shape`.
 
     The other leaves (Python numbers, strings, modules, ...) stay static, as `tf.function`
-    keeps them.
-    """
-    leaves, positions, treedef = _split((args, dict(kwargs)))
+    keeps them, and so do the non-array leaves of the output.
 
-    def traced(*arrays: Any) -> Any:
+    Returns:
+      `(traced, specs of the array arguments, rebuild)`, where `rebuild` turns what
+      `eval_shape(traced, *specs)` returns into the specs of `run`'s whole output.
+    """
+    leaves, treedef = jax.tree.flatten((args, dict(kwargs)))
+    positions = [i for i, leaf in enumerate(leaves) if _is_array(leaf)]
+    output: dict[str, Any] = {}
+
+    def traced(*arrays: Any) -> list[Any]:
         filled = list(leaves)
-        for i, array in zip(positions, arrays, strict=False):
+        for i, array in zip(positions, arrays):
             filled[i] = array
         a, k = jax.tree.unflatten(treedef, filled)
-        return run(*a, **k)
+        out_leaves, output["treedef"] = jax.tree.flatten(run(*a, **k))
+        output["static"] = [None if _is_output_array(x) else x for x in out_leaves]
+        return [x for x in out_leaves if _is_output_array(x)]
 
-    return traced, [_spec(leaves[i]) for i in positions]
+    def rebuild(specs: list[Any]) -> Any:
+        remaining = iter(specs)
+        out_leaves = [next(remaining) if x is None else x for x in output["static"]]
+        return jax.tree.unflatten(output["treedef"], out_leaves)
+
+    return traced, [_spec(leaves[i]) for i in positions], rebuild
 
 
 def _build_outside(f: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
@@ -96,8 +107,8 @@ def _build_outside(f: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping
         init.init(jax.random.PRNGKey(0))
         return outputs[0]
 
-    traced, arrays = _traceable(run, args, kwargs)
-    return jax.eval_shape(traced, *arrays)
+    traced, arrays, rebuild = _traceable(run, args, kwargs)
+    return rebuild(jax.eval_shape(traced, *arrays))
 
 
 def _placeholder(value: Any) -> Any:
@@ -133,8 +144,8 @@ def _build_inside(f: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[
     if not symbolic:
         return _output_specs(out)
     # Run again, under `eval_shape`, for the output dimensions that follow the `None`s.
-    traced, arrays = _traceable(f, args, kwargs)
-    return eval_shape_lib.eval_shape(traced, *arrays)
+    traced, arrays, rebuild = _traceable(f, args, kwargs)
+    return rebuild(eval_shape_lib.eval_shape(traced, *arrays))
 
 
 def build(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -10,7 +10,8 @@ Sonnet also lets modules be constructed before the transform, inside
 `snt.functional.variables()`, and then used by the transformed function; so does
 `variables()` here. Compat modules normally exist only inside a transform: `variables()`
 opens a construction scope (one per thread, so module names stay unique across blocks)
-in which they can be constructed. Parameters and state a constructor creates (such as an
+in which they can be constructed; random values a constructor draws come from the scope's
+own key sequence (seeded 0), as TF's come from its global generator. Parameters and state a constructor creates (such as an
 `ExponentialMovingAverage`'s counter) are kept on the module and added to the params and
 state of a `transform`/`transform_with_state` from this file when the module is first used
 there, as Sonnet's `init` returns the values of the variables `f` uses.
@@ -26,6 +27,7 @@ from typing import Any
 
 from sonnax._src.core import frames, interceptors
 from sonnax._src.core import module as core_module
+from sonnax._src.core import rng as rng_lib
 from sonnax._src.core import transform as transform_lib
 
 _CONSTRUCTED_ATTR = "_snt_functional_constructed"
@@ -97,7 +99,9 @@ def variables() -> Iterator[None]:
         yield
         return
     if _scope.context is None:
-        _scope.context = frames.Context({}, {}, None, params_frozen=False)
+        # Values drawn by constructors (an Embed's table) come from this thread's sequence.
+        sequence = rng_lib.PRNGSequence(0)
+        _scope.context = frames.Context({}, {}, sequence, params_frozen=False)
     context = _scope.context
     start = len(_scope.constructed)
     with context, interceptors.intercept_methods(_record_constructed):
