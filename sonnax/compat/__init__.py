@@ -140,3 +140,6 @@ __all__ = [
     "split_leading_dim",
     "static_unroll",
 ]
+
+# The imports above bind the implementation package `_src` here; keep it out of the namespace.
+globals().pop("_src")

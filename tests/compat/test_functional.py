@@ -210,7 +210,7 @@ def test_grad_and_value_and_grad_match_sonnets(argnums):
     )
     grads = compat.functional.grad(_loss, argnums=argnums, has_aux=True)(x, y)
     assert grads[1] == tf_grads[1] == "aux"
-    for got, want in zip(jax.tree.leaves(grads[0]), tf.nest.flatten(tf_grads[0])):
+    for got, want in zip(jax.tree.leaves(grads[0]), tf.nest.flatten(tf_grads[0]), strict=True):
         np.testing.assert_allclose(got, want.numpy(), rtol=RTOL)
 
     value_loss = lambda x, y: _loss(x, y)[0]
@@ -219,7 +219,7 @@ def test_grad_and_value_and_grad_match_sonnets(argnums):
     )
     value, g = compat.functional.value_and_grad(value_loss, argnums=argnums)(x, y)
     np.testing.assert_allclose(value, tf_value.numpy(), rtol=RTOL)
-    for got, want in zip(jax.tree.leaves(g), tf.nest.flatten(tf_g)):
+    for got, want in zip(jax.tree.leaves(g), tf.nest.flatten(tf_g), strict=True):
         np.testing.assert_allclose(got, want.numpy(), rtol=RTOL)
 
 

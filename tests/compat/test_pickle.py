@@ -177,13 +177,13 @@ def _run(
 
 def _assert_same_outputs(expected: Any, actual: Any, what: str) -> None:
     assert jax.tree.structure(actual) == jax.tree.structure(expected), what
-    for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected)):
+    for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(e), err_msg=what)
 
 
 def _assert_same_variables(expected: list, actual: list, what: str) -> None:
     assert [name for name, _ in actual] == [name for name, _ in expected], what
-    for (name, a), (_, e) in zip(actual, expected):
+    for (name, a), (_, e) in zip(actual, expected, strict=True):
         np.testing.assert_array_equal(a, e, err_msg=f"{what}: {name}")
 
 

@@ -5,11 +5,13 @@ import inspect
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 import sonnet
 import tensorflow as tf
 
 import sonnax
 from sonnax import compat
+from tests.parity import harness
 
 
 def _unwrapped(method):
@@ -61,3 +63,32 @@ def compat_quantize(params, outputs):
     """The codes picked, looked up by hand from the codebook."""
     codebook = np.asarray(params["vector_quantizer"]["embeddings"]).T
     return codebook[np.asarray(outputs["encoding_indices"])]
+
+
+def test_vector_quantizer_ema_signatures_are_sonnets():
+    for method in ("__init__", "__call__", "quantize"):
+        ours = getattr(compat.nets.VectorQuantizerEMA, method)
+        theirs = _unwrapped(getattr(sonnet.nets.VectorQuantizerEMA, method))
+        assert _signature(ours) == _signature(theirs)
+        assert _defaults(ours) == _defaults(theirs)
+
+
+def test_vector_quantizer_ema_rejects_decay_outside_unit_interval():
+    def f():
+        compat.nets.VectorQuantizerEMA(4, 5, 0.25, decay=1.5)
+
+    with pytest.raises(ValueError, match=r"decay must be in range \[0, 1\], got 1.5"):
+        sonnax.transform_with_state(f).init(jax.random.PRNGKey(0))
+
+
+def test_vector_quantizer_ema_state_is_sonnets():
+    def f(x):
+        return compat.nets.VectorQuantizerEMA(4, 5, 0.25, decay=0.9)(x, is_training=True)
+
+    x = np.random.default_rng(0).standard_normal([2, 3, 4]).astype(np.float32)
+    tf_vq = sonnet.nets.VectorQuantizerEMA(4, 5, 0.25, decay=0.9)
+    tf_vq(tf.constant(x), is_training=True)
+    params, state = sonnax.transform_with_state(f).init(jax.random.PRNGKey(0), x)
+    assert params == {}
+    found = {(module, name) for module, bundle in state.items() for name in bundle}
+    assert found == {harness.variable_key(v.name) for v in tf_vq.variables}

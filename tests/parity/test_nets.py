@@ -1,8 +1,9 @@
-"""`nets.MLP` dropout in training, against TF Sonnet: masks differ, their placement must not.
+"""Nets against TF Sonnet beyond the parity cases: MLP dropout, ResNet50's variables.
 
-Sonnet drops out before each activation, so with an activation `act` that is not zero at
-zero every activated unit is either `act(0)` (dropped) or `act(z / (1 - rate))` (kept),
-`z` the unit's pre-activation without dropout. Both sides must show exactly that pattern.
+In training the dropout masks differ, but their placement must not. Sonnet drops out
+before each activation, so with an activation `act` that is not zero at zero every
+activated unit is either `act(0)` (dropped) or `act(z / (1 - rate))` (kept), `z` the
+unit's pre-activation without dropout. Both sides must show exactly that pattern.
 """
 
 import jax
@@ -12,6 +13,7 @@ import tensorflow as tf
 
 import sonnax
 from sonnax import compat
+from tests.parity import harness
 
 RATE = 0.5
 
@@ -36,7 +38,7 @@ def test_mlp_dropout_comes_before_each_activation_as_in_sonnet():
     )
     params = {"mlp/~/linear_0": {"w": w, "b": b}}
     compat_out = np.asarray(f.apply(params, jax.random.PRNGKey(1), x, True))
-    np.testing.assert_allclose(f.apply(params, None, x, False), _act(pre), rtol=1e-5)
+    np.testing.assert_allclose(f.apply(params, None, x, False), _act(pre), rtol=1e-5, atol=1e-6)
 
     for out in (tf_out, compat_out):
         dropped = out == _act(0.0)
@@ -46,3 +48,21 @@ def test_mlp_dropout_comes_before_each_activation_as_in_sonnet():
     assert not np.array_equal(
         compat_out, np.asarray(f.apply(params, jax.random.PRNGKey(2), x, True))
     )
+
+
+def test_resnet50_variables_are_named_and_shaped_as_sonnets():
+    """ResNet50's variables, by the converter's name rule (init is traced, not run)."""
+    x = np.zeros([1, 32, 32, 3], np.float32)
+    tf_net = sonnet.nets.ResNet50(num_classes=4)
+    tf_net(tf.constant(x), is_training=True)
+    expected = {
+        harness.variable_key(v.name): (tuple(v.shape), v.trainable) for v in tf_net.variables
+    }
+
+    f = sonnax.transform_with_state(
+        lambda x: compat.nets.ResNet50(num_classes=4)(x, is_training=True)
+    )
+    params, state = jax.eval_shape(f.init, jax.random.PRNGKey(0), x)
+    found = {key: (v.shape, True) for key, v in harness.flat(params).items()}
+    found.update({key: (v.shape, False) for key, v in harness.flat(state).items()})
+    assert found == expected

@@ -85,7 +85,7 @@ def _traceable(
 
     def traced(*arrays: Any) -> list[Any]:
         filled = list(leaves)
-        for i, array in zip(positions, arrays):
+        for i, array in zip(positions, arrays, strict=True):
             filled[i] = array
         a, k = jax.tree.unflatten(treedef, filled)
         out_leaves, output["treedef"] = jax.tree.flatten(run(*a, **k))

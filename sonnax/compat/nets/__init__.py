@@ -9,8 +9,8 @@ from sonnax.compat._src.nets.vqvae import VectorQuantizerEMA as VectorQuantizerE
 from sonnax.compat.nets import resnet as resnet
 
 __all__ = [
-    "MLP",
     "Cifar10ConvNet",
+    "MLP",
     "ResNet",
     "ResNet50",
     "VectorQuantizer",

@@ -11,10 +11,11 @@ Sonnet also lets modules be constructed before the transform, inside
 `variables()` here. Compat modules normally exist only inside a transform: `variables()`
 opens a construction scope (one per thread, so module names stay unique across blocks)
 in which they can be constructed; random values a constructor draws come from the scope's
-own key sequence (seeded 0), as TF's come from its global generator. Parameters and state a constructor creates (such as an
-`ExponentialMovingAverage`'s counter) are kept on the module and added to the params and
-state of a `transform`/`transform_with_state` from this file when the module is first used
-there, as Sonnet's `init` returns the values of the variables `f` uses.
+own key sequence (seeded 0), as TF's come from its global generator. Parameters and state
+a constructor creates (such as an `ExponentialMovingAverage`'s counter) are kept on the
+module and added to the params and state of a `transform`/`transform_with_state` from this
+file when the module is first used there, as Sonnet's `init` returns the values of the
+variables `f` uses.
 """
 
 from __future__ import annotations
@@ -87,8 +88,11 @@ def variables() -> Iterator[None]:
     ...     linear = snt.Linear(2)
     >>> f = snt.functional.transform(lambda x: linear(x))
     >>> params = f.init(jax.random.PRNGKey(0), jnp.ones([1, 3]))
-    >>> jax.tree.map(jnp.shape, params)
-    {'linear': {'b': (2,), 'w': (3, 2)}}
+    >>> jax.tree.map(jnp.shape, params[linear.module_name])
+    {'b': (2,), 'w': (3, 2)}
+
+    Module names are unique across all `variables()` blocks of a thread (`linear`,
+    `linear_1`, ...), where TF's eager scopes would reuse a name: params need one name each.
 
     Inside a transform it does nothing: modules can be constructed there anyway.
 
