@@ -12,6 +12,9 @@ BN_CONFIG = {"decay_rate": 0.8, "eps": 0.5}
 # Training through BatchNorm subtracts batch means in the backward pass, so gradients
 # cancel to a few 1e-6 of their scale; TF's fused kernel and XLA also sum in other orders.
 BN_TOL = {"rtol": 1e-4, "atol": 1e-5}
+# Cifar10ConvNet's convolution biases feed BatchNorms, which subtract their batch mean: their
+# gradients are zero up to roundoff, a few 1e-5 beside weight gradients of order 10.
+CONVNET_TOL = {"rtol": 1e-4, "atol": 1e-4}
 
 
 def _shifted_quadratic(x):
@@ -139,7 +142,7 @@ CASES: list[Case] = [
         inputs=((2, 8, 8, 3),),
         modes=TRAIN_EVAL,
         steps=2,
-        **BN_TOL,
+        **CONVNET_TOL,
     ),
     Case(
         "cifar10_convnet_eval_moving_stats",
@@ -149,7 +152,7 @@ CASES: list[Case] = [
         modes={"eval": {"test_local_stats": False}},
         steps=2,
         grad=False,
-        **BN_TOL,
+        **CONVNET_TOL,
     ),
     Case(
         "resnet_block_v1_projection",
