@@ -69,15 +69,6 @@ def _assert_trees_close(actual: dict, expected: dict, what: str) -> None:
 X = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
 
 
-# A compat module keeps what `@snt.once` read (`self.w`) from the run it was first called
-# in; reused by a later `init`/`apply` it must read that run's params again, which needs
-# `once` to run once per instance and transform run (issue 6: patch proposed to the lead).
-_ONCE_PER_RUN = pytest.mark.xfail(
-    strict=True, reason="compat `once` runs once per instance, not per transform run"
-)
-
-
-@_ONCE_PER_RUN
 def test_variables_and_transform_match_sonnets():
     with sonnet.functional.variables():
         tf_mlp = sonnet.nets.MLP([5, 2], name="mlp")
@@ -111,19 +102,11 @@ def _batch_norm(snt: Any) -> Any:
 
 
 STATEFUL = {"ema": _ema, "vector_quantizer_ema": _vq_ema, "batch_norm": _batch_norm}
-# VectorQuantizerEMA reads its codebook from the attribute set in `__init__` and in the
-# previous call, not from the state of the current run (reported to helper D).
-_STALE_ATTRIBUTE = pytest.mark.xfail(
-    strict=True, reason="VectorQuantizerEMA reads `self.embeddings`, not the current state"
-)
 
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(name, marks=_STALE_ATTRIBUTE) if name == "vector_quantizer_ema" else name
-        for name in sorted(STATEFUL)
-    ],
+    sorted(STATEFUL),
 )
 def test_module_made_in_variables_keeps_state_across_applies_as_in_sonnet(name):
     # Constructed once, then initialized and applied three times by separate calls.

@@ -4,6 +4,7 @@ import inspect
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 import sonnet
 import tensorflow as tf
@@ -33,7 +34,8 @@ def test_signatures_are_sonnets():
         ours_defaults, theirs_defaults = _defaults(ours), _defaults(theirs)
         if method == "__init__":
             # The default activation is ReLU on both sides, each in its own framework.
-            assert ours_defaults.pop("activation") is jax.nn.relu
+            x = jnp.linspace(-2.0, 2.0, 9)
+            np.testing.assert_array_equal(ours_defaults.pop("activation")(x), jax.nn.relu(x))
             assert theirs_defaults.pop("activation") is tf.nn.relu
         assert ours_defaults == theirs_defaults
 

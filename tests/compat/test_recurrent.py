@@ -13,6 +13,7 @@ import tensorflow as tf
 
 import sonnax
 from sonnax import compat
+from sonnax.compat._src import activations
 
 PUBLIC = [
     "RNNCore",
@@ -35,7 +36,7 @@ PUBLIC = [
 ]
 
 # Sonnet's TF defaults and the compat defaults that stand for them.
-_TF_DEFAULTS = {id(tf.float32): jnp.float32, id(tf.tanh): jnp.tanh}
+_TF_DEFAULTS = {id(tf.float32): jnp.float32, id(tf.tanh): activations.tanh}
 
 
 def _signature(obj):

@@ -7,7 +7,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sonnax._src.core import frames
+
 F = TypeVar("F", bound=Callable[..., Any])
+_OUTSIDE = object()
 
 
 def _check_no_output(output: Any) -> None:
@@ -18,8 +21,11 @@ def _check_no_output(output: Any) -> None:
 def once(f: F) -> F:
     """Makes `f` run only on its first call (per instance, for a method).
 
-    A call that raises does not count: the next call runs `f` again. As in Sonnet,
-    `f` must return `None`.
+    Inside a transformed function "first" means first in this `init` or `apply`: a
+    method reads its variables there (`self.w = ...`), and a module built once and used
+    by several runs (see `functional.variables`) must read each run's own. A call that
+    raises does not count: the next call runs `f` again. As in Sonnet, `f` must return
+    `None`.
 
     >>> from sonnax import compat as snt
     >>> @snt.once
@@ -37,22 +43,19 @@ def once(f: F) -> F:
     # A function defined in a class body (`Cls.method`) runs once per instance.
     qualname_parts = f.__qualname__.split(".")
     is_method = len(qualname_parts) > 1 and qualname_parts[-2] != "<locals>"
-    ran_for: weakref.WeakSet[Any] = weakref.WeakSet()
-    ran = False
+    # instance (or `f` itself, for a function) -> the run it last ran in: a weak
+    # reference to that run's context, or `_OUTSIDE` (outside any transform).
+    last_run: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        nonlocal ran
-        if not is_method:
-            if not ran:
-                _check_no_output(f(*args, **kwargs))
-                ran = True
-            return
-        instance = args[0]
-        if instance in ran_for:
+        key = args[0] if is_method else wrapper
+        context = frames.current_context()
+        run = _OUTSIDE if context is None else weakref.ref(context)
+        if last_run.get(key) == run:
             return
         _check_no_output(f(*args, **kwargs))
-        ran_for.add(instance)
+        last_run[key] = run
 
     wrapper.__snt_once_wrapped__ = f  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

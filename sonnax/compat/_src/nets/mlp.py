@@ -9,7 +9,7 @@ import jax
 
 from sonnax._src.core import rng
 from sonnax._src.layers import dropout
-from sonnax.compat._src import base, initializers, linear
+from sonnax.compat._src import activations, base, initializers, linear
 
 
 class MLP(base.Module):
@@ -25,7 +25,7 @@ class MLP(base.Module):
         w_init: initializers.Initializer | None = None,
         b_init: initializers.Initializer | None = None,
         with_bias: bool = True,
-        activation: Callable[[jax.Array], jax.Array] = jax.nn.relu,
+        activation: Callable[[jax.Array], jax.Array] = activations.relu,
         dropout_rate: Any = None,
         activate_final: bool = False,
         name: str | None = None,

@@ -74,10 +74,22 @@ class VectorQuantizer(base.Module):
         self.embedding_dim = embedding_dim
         self.num_embeddings = num_embeddings
         self.commitment_cost = commitment_cost
-        initializer = initializers.VarianceScaling(distribution="uniform")
-        self.embeddings = params.get_parameter(
-            "embeddings", [embedding_dim, num_embeddings], dtype, init=initializer
+        self._dtype = dtype
+        self._codebook()  # Made here, as Sonnet makes its variable in `__init__`.
+
+    def _codebook(self) -> jax.Array:
+        # Read again at each use: a module may serve several runs (`functional.variables`).
+        return params.get_parameter(
+            "embeddings",
+            [self.embedding_dim, self.num_embeddings],
+            self._dtype,
+            init=initializers.VarianceScaling(distribution="uniform"),
         )
+
+    @property
+    def embeddings(self) -> jax.Array:
+        """The codebook, `[embedding_dim, num_embeddings]` (a parameter)."""
+        return self._codebook()
 
     def __call__(self, inputs: jax.Array, is_training: Any) -> dict[str, jax.Array]:
         """Quantizes `inputs`.
@@ -161,16 +173,27 @@ class VectorQuantizerEMA(base.Module):
         self.decay = decay
         self.commitment_cost = commitment_cost
         self.epsilon = epsilon
-        initializer = initializers.VarianceScaling(distribution="uniform")
-        self.embeddings = state.get_state(
-            "embeddings", [embedding_dim, num_embeddings], dtype, init=initializer
-        )
+        self._dtype = dtype
         self.ema_cluster_size = moving_averages.ExponentialMovingAverage(
             decay=self.decay, name="ema_cluster_size"
         )
         self.ema_cluster_size.initialize(jnp.zeros([num_embeddings], dtype=dtype))
         self.ema_dw = moving_averages.ExponentialMovingAverage(decay=self.decay, name="ema_dw")
         self.ema_dw.initialize(self.embeddings)
+
+    @property
+    def embeddings(self) -> jax.Array:
+        """The codebook, `[embedding_dim, num_embeddings]` (state, moved by the averages)."""
+        return self._codebook()
+
+    def _codebook(self) -> jax.Array:
+        # Read from the current state at each use, never kept on the instance.
+        return state.get_state(
+            "embeddings",
+            [self.embedding_dim, self.num_embeddings],
+            self._dtype,
+            init=initializers.VarianceScaling(distribution="uniform"),
+        )
 
     def __call__(self, inputs: jax.Array, is_training: bool) -> dict[str, jax.Array]:
         """Quantizes `inputs`, and when training moves the codebook towards them.
@@ -200,8 +223,8 @@ class VectorQuantizerEMA(base.Module):
                 / (n + self.num_embeddings * self.epsilon)
                 * n
             )
-            self.embeddings = updated_ema_dw / jnp.reshape(updated_ema_cluster_size, [1, -1])
-            state.set_state("embeddings", self.embeddings)
+            codebook = updated_ema_dw / jnp.reshape(updated_ema_cluster_size, [1, -1])
+            state.set_state("embeddings", codebook)
         loss = self.commitment_cost * e_latent_loss
         quantized = inputs + jax.lax.stop_gradient(quantized - inputs)
         return {

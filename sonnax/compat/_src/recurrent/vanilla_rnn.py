@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from sonnax._src.core import params
-from sonnax.compat._src import initializers, linear, once
+from sonnax.compat._src import activations, initializers, linear, once
 from sonnax.compat._src.recurrent import rnn_core
 
 
@@ -23,7 +23,7 @@ class VanillaRNN(rnn_core.RNNCore):
     def __init__(
         self,
         hidden_size: int,
-        activation: Callable[[jax.Array], jax.Array] = jnp.tanh,
+        activation: Callable[[jax.Array], jax.Array] = activations.tanh,
         w_i_init: initializers.Initializer | None = None,
         w_h_init: initializers.Initializer | None = None,
         b_init: initializers.Initializer | None = None,
