@@ -247,26 +247,7 @@ REPORTED = [
 ]
 
 
-# Sonnet finds a module's variables through its attributes; compat's `Module` collects the
-# params stored under the module's name, which includes `side`, made under
-# `with model.name_scope` but not kept by the model (issue 6: reported to the lead).
-_KNOWN_DIFFERENCES = {"model.variables", "model.trainable_variables"}
-
-
-@pytest.mark.parametrize(
-    "what",
-    [
-        pytest.param(
-            what,
-            marks=pytest.mark.xfail(
-                strict=True, reason="compat collects variables by name, Sonnet by attribute"
-            ),
-        )
-        if what in _KNOWN_DIFFERENCES
-        else what
-        for what in REPORTED
-    ],
-)
+@pytest.mark.parametrize("what", REPORTED)
 def test_module_reports_what_sonnet_reports(what):
     tf_report, _ = run_tf()
     compat_report, _ = run_compat()

@@ -173,12 +173,14 @@ class Module(core_module.Module, metaclass=ModuleMetaclass):
         return tuple(found)
 
     def _variables(self, what: str, *, params: bool, state: bool) -> tuple[jax.Array, ...]:
-        frames.assert_inside(f"{type(self).__name__}.{what}")
+        frame = frames.assert_inside(f"{type(self).__name__}.{what}")
+        # As in Sonnet, a module owns the variables of the modules reachable through its
+        # attributes, not everything created under its name (`with self.name_scope`).
+        owners = {module.module_name for module in (self, *self.submodules)}
         values: dict[str, jax.Array] = {}
-        if params:
-            values.update(self.params_dict())
-        if state:
-            values.update(self.state_dict())
+        for tree in (frame.params if params else {}, frame.state if state else {}):
+            for module_name in owners & tree.keys():
+                values.update({f"{module_name}/{n}": v for n, v in tree[module_name].items()})
         if not values and not getattr(self, _ALLOW_EMPTY_ATTR, False):
             raise ValueError(_NO_VARIABLES.format(module=self, property=what))
         return tuple(values[key] for key in sorted(values))
