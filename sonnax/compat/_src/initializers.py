@@ -136,8 +136,8 @@ class RandomNormal(Initializer):
 class TruncatedNormal(Initializer):
     """Normal with `mean` and `stddev`, redrawn beyond two `stddev`s, as TF's truncated normal.
 
-    Unlike Haiku's, `stddev` is that of the untruncated normal: the values' standard
-    deviation is about `0.88 * stddev`.
+    As in TF (and Haiku's `TruncatedNormal`), `stddev` is that of the untruncated
+    normal: the values' standard deviation is about `0.88 * stddev`.
     """
 
     def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: int | None = None):
