@@ -56,7 +56,37 @@ def _batch_norm_cases() -> list[Case]:
             steps=3,
         )
     )
+    cases.append(
+        Case(
+            "batch_norm_fused_large_mean",
+            lambda snt: snt.BatchNorm(True, True, decay_rate=0.5, name="bn"),
+            inputs=(_integers_near_4e5, lambda rng: _near_4e5(rng, (2, 3, 3, 4))),
+            call=_train_on_then_eval,
+            grad=False,
+        )
+    )
     return cases
+
+
+def _integers_near_4e5(rng):
+    # 16 integers per channel: their sums, mean and variance are exact in float32 in any
+    # order, so TF and XLA agree on the statistics and only the normalization's arithmetic
+    # is compared (which TF's fused kernel does as `(x - mean) * inv + offset`).
+    return _near_4e5(rng, (2, 2, 4, 4)).round()
+
+
+def _near_4e5(rng, shape):
+    return (4e5 + 30 * rng.standard_normal(shape)).astype("float32")
+
+
+def _train_on_then_eval(snt, module, batch, x):
+    """Trains on `batch` (setting the moving statistics), then normalizes `x` with them.
+
+    Without gradients: TF reads the moving statistics as variables, here they are computed
+    from `batch`, so gradients with respect to it differ by design.
+    """
+    del snt
+    return module(batch, is_training=True), module(x, is_training=False)
 
 
 CASES: list[Case] = [
