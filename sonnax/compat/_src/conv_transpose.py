@@ -76,10 +76,7 @@ class ConvNDTranspose(base.Module):
         self._channel_index = utils.get_channel_index(data_format)  # type: ignore[arg-type]
         self._with_bias = with_bias
         self._w_init = w_init
-        if with_bias:
-            self._b_init = b_init if b_init is not None else initializers.Zeros()
-        elif b_init is not None:
-            raise ValueError("When not using a bias the b_init must be None.")
+        self._b_init = initializers.bias_init(with_bias, b_init, self)
 
     def __call__(self, inputs: jax.Array) -> jax.Array:
         """Applies the transposed convolution.

@@ -60,10 +60,7 @@ class DepthwiseConv2D(base.Module):
         self.padding = padding
         self.with_bias = with_bias
         self.w_init = w_init
-        if with_bias:
-            self.b_init = b_init if b_init is not None else initializers.Zeros()
-        elif b_init is not None:
-            raise ValueError("When not using a bias the b_init must be None.")
+        self.b_init = initializers.bias_init(with_bias, b_init, self)
 
     def __call__(self, inputs: jax.Array) -> jax.Array:
         """Applies the convolution.

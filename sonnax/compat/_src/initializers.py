@@ -312,3 +312,20 @@ def fan_in_truncated_normal(fan_in: int) -> TruncatedNormal:
       The initializer.
     """
     return TruncatedNormal(stddev=1.0 / math.sqrt(fan_in))
+
+
+def bias_init(with_bias: bool, b_init: Initializer | None, module: Any) -> Initializer | None:
+    """The bias initializer of a layer: `b_init`, zeros by default, `None` without a bias.
+
+    Raises:
+      ValueError: `b_init` is given with `with_bias=False`.
+    """
+    if with_bias:
+        return b_init if b_init is not None else Zeros()
+    if b_init is not None:
+        name = getattr(module, "module_name", type(module).__name__)
+        raise ValueError(
+            f"When not using a bias the b_init must be None ({name!r} got with_bias=False "
+            f"and b_init={b_init!r}): drop `b_init`, or set `with_bias=True`."
+        )
+    return None

@@ -37,10 +37,7 @@ class Linear(base.Module):
         self.output_size = output_size
         self.with_bias = with_bias
         self.w_init = w_init
-        if with_bias:
-            self.b_init = b_init if b_init is not None else initializers.Zeros()
-        elif b_init is not None:
-            raise ValueError("When not using a bias the b_init must be None.")
+        self.b_init = initializers.bias_init(with_bias, b_init, self)
 
     @once.once
     def _initialize(self, inputs: jax.Array) -> None:

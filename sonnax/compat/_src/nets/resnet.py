@@ -12,6 +12,18 @@ from sonnax._src.layers import pool
 from sonnax.compat._src import base, batch_norm, conv, initializers, linear, pad
 
 
+def _conv(channels: int, kernel: int, stride: Any, name: str) -> conv.Conv2D:
+    # Every ResNet convolution: no bias (a BatchNorm follows or precedes it), TF's SAME.
+    return conv.Conv2D(
+        output_channels=channels,
+        kernel_shape=kernel,
+        stride=stride,
+        with_bias=False,
+        padding=pad.same,
+        name=name,
+    )
+
+
 def _batch_norm_args(bn_config: Mapping[str, Any]) -> dict[str, Any]:
     return {"create_scale": True, "create_offset": True, **bn_config}
 
@@ -47,27 +59,13 @@ class BottleNeckBlockV1(base.Module):
         self._bn_config = bn_config
         batchnorm_args = _batch_norm_args(bn_config)
         if self._use_projection:
-            self._proj_conv = conv.Conv2D(
-                output_channels=channels,
-                kernel_shape=1,
-                stride=stride,
-                with_bias=False,
-                padding=pad.same,
-                name="shortcut_conv",
-            )
+            self._proj_conv = _conv(channels, 1, stride, name="shortcut_conv")
             self._proj_batchnorm = batch_norm.BatchNorm(name="shortcut_batchnorm", **batchnorm_args)
         self._layers: list[list[Any]] = []
         for i, (out, kernel, layer_stride) in enumerate(
             ((channels // 4, 1, 1), (channels // 4, 3, stride), (channels, 1, 1))
         ):
-            conv_i = conv.Conv2D(
-                output_channels=out,
-                kernel_shape=kernel,
-                stride=layer_stride,
-                with_bias=False,
-                padding=pad.same,
-                name=f"conv_{i}",
-            )
+            conv_i = _conv(out, kernel, layer_stride, name=f"conv_{i}")
             extra: dict[str, Any] = {"scale_init": initializers.Zeros()} if i == 2 else {}
             bn_i = batch_norm.BatchNorm(name=f"batchnorm_{i}", **extra, **batchnorm_args)
             self._layers.append([conv_i, bn_i])
@@ -125,40 +123,12 @@ class BottleNeckBlockV2(base.Module):
         self._bn_config = bn_config
         batchnorm_args = _batch_norm_args(bn_config)
         if self._use_projection:
-            self._proj_conv = conv.Conv2D(
-                output_channels=channels,
-                kernel_shape=1,
-                stride=stride,
-                with_bias=False,
-                padding=pad.same,
-                name="shortcut_conv",
-            )
-        self._conv_0 = conv.Conv2D(
-            output_channels=channels // 4,
-            kernel_shape=1,
-            stride=1,
-            with_bias=False,
-            padding=pad.same,
-            name="conv_0",
-        )
+            self._proj_conv = _conv(channels, 1, stride, name="shortcut_conv")
+        self._conv_0 = _conv(channels // 4, 1, 1, name="conv_0")
         self._bn_0 = batch_norm.BatchNorm(name="batchnorm_0", **batchnorm_args)
-        self._conv_1 = conv.Conv2D(
-            output_channels=channels // 4,
-            kernel_shape=3,
-            stride=stride,
-            with_bias=False,
-            padding=pad.same,
-            name="conv_1",
-        )
+        self._conv_1 = _conv(channels // 4, 3, stride, name="conv_1")
         self._bn_1 = batch_norm.BatchNorm(name="batchnorm_1", **batchnorm_args)
-        self._conv_2 = conv.Conv2D(
-            output_channels=channels,
-            kernel_shape=1,
-            stride=1,
-            with_bias=False,
-            padding=pad.same,
-            name="conv_2",
-        )
+        self._conv_2 = _conv(channels, 1, 1, name="conv_2")
         self._bn_2 = batch_norm.BatchNorm(name="batchnorm_2", **batchnorm_args)
 
     def __call__(self, inputs: jax.Array, is_training: Any) -> jax.Array:
@@ -287,14 +257,7 @@ class ResNet(base.Module):
                 f"`channels_per_group_list` must be of length 4 not {len(channels_per_group_list)}"
             )
         self._channels_per_group_list = channels_per_group_list
-        self._initial_conv = conv.Conv2D(
-            output_channels=64,
-            kernel_shape=7,
-            stride=2,
-            with_bias=False,
-            padding=pad.same,
-            name="initial_conv",
-        )
+        self._initial_conv = _conv(64, 7, 2, name="initial_conv")
         if not self._resnet_v2:
             self._initial_batchnorm = batch_norm.BatchNorm(
                 create_scale=True, create_offset=True, name="initial_batchnorm", **bn_config

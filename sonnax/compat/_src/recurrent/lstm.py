@@ -65,6 +65,25 @@ def _lstm_fn(
     return next_hidden, LSTMState(hidden=next_hidden, cell=next_cell)
 
 
+def _gate_parameters(
+    module: Any, input_size: int, recurrent_size: int, dtype: Any
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """`w_i`, `w_h` and `b` of an LSTM (`LSTM` or `UnrolledLSTM`), in the module's scope.
+
+    The gates are laid out `i, f, g, o` on the last axis; `b` starts with the forget bias
+    added to its `f` block, as Sonnet stores it.
+    """
+    gates = 4 * module._hidden_size
+    w_i_init = module._w_i_init or initializers.fan_in_truncated_normal(input_size)
+    w_h_init = module._w_h_init or initializers.fan_in_truncated_normal(recurrent_size)
+    b_init = WithForgetBias(module._b_init, module._forget_bias)
+    return (
+        params.get_parameter("w_i", [input_size, gates], dtype, init=w_i_init),
+        params.get_parameter("w_h", [recurrent_size, gates], dtype, init=w_h_init),
+        params.get_parameter("b", [gates], dtype, init=b_init),
+    )
+
+
 class LSTM(rnn_core.RNNCore):
     """Long short-term memory core, optionally with a projection of the hidden state.
 
@@ -158,15 +177,9 @@ class LSTM(rnn_core.RNNCore):
         utils.assert_rank(inputs, 2, self)
         input_size = inputs.shape[1]
         dtype = rnn_core.check_inputs_dtype(inputs, self._dtype, self)
-        w_i_init = self._w_i_init or initializers.fan_in_truncated_normal(input_size)
-        w_h_init = self._w_h_init or initializers.fan_in_truncated_normal(self._eff_hidden_size)
-        gates = 4 * self._hidden_size
-        self._w_i = params.get_parameter("w_i", [input_size, gates], dtype, init=w_i_init)
-        self._w_h = params.get_parameter(
-            "w_h", [self._eff_hidden_size, gates], dtype, init=w_h_init
+        self._w_i, self._w_h, self.b = _gate_parameters(
+            self, input_size, self._eff_hidden_size, dtype
         )
-        b_init = WithForgetBias(self._b_init, self._forget_bias)
-        self.b = params.get_parameter("b", [gates], dtype, init=b_init)
         self.projection: jax.Array | None
         if self._projection_size is None:
             self.projection = None
@@ -265,13 +278,7 @@ class UnrolledLSTM(rnn_core.UnrolledRNN):
         utils.assert_rank(input_sequence, 3, self)
         input_size = input_sequence.shape[2]
         dtype = rnn_core.check_inputs_dtype(input_sequence, self._dtype, self)
-        w_i_init = self._w_i_init or initializers.fan_in_truncated_normal(input_size)
-        w_h_init = self._w_h_init or initializers.fan_in_truncated_normal(self._hidden_size)
-        gates = 4 * self._hidden_size
-        self._w_i = params.get_parameter("w_i", [input_size, gates], dtype, init=w_i_init)
-        self._w_h = params.get_parameter("w_h", [self._hidden_size, gates], dtype, init=w_h_init)
-        b_init = WithForgetBias(self._b_init, self._forget_bias)
-        self.b = params.get_parameter("b", [gates], dtype, init=b_init)
+        self._w_i, self._w_h, self.b = _gate_parameters(self, input_size, self._hidden_size, dtype)
 
 
 def _map_optional(fn: Any, tree: Any, optional: Any) -> Any:
