@@ -8,19 +8,22 @@
 3. Training goes on in JAX with the compat Adam, from TF's weights.
 
 Needs TensorFlow and dm-sonnet (`pip install -e ".[tf,examples]"`).
-Run: `python examples/port_sonnet_mlp.py --tf-steps 50 --jax-steps 50`.
+Run: `python examples/port_sonnet_mlp.py --tf_steps 50 --jax_steps 50`.
 """
 
 from __future__ import annotations
 
-import argparse
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from absl import app, flags
 
+TF_STEPS = flags.DEFINE_integer("tf_steps", 50, "Adam steps of the Sonnet program in TF.")
+JAX_STEPS = flags.DEFINE_integer("jax_steps", 50, "Adam steps in JAX after the port.")
 NUM_CLASSES = 3
 
 
@@ -80,7 +83,8 @@ def port_to_jax(ckpt_dir: str) -> tuple[Any, Any]:
     import sonnax
     from sonnax import compat, convert
 
-    converted = convert.to_params(convert.open_checkpoint(f"{ckpt_dir}/ckpt"))
+    with convert.open_checkpoint(f"{ckpt_dir}/ckpt") as checkpoint:
+        converted = convert.to_params(checkpoint)
     classifier = define_classifier(compat)
     model = sonnax.transform(lambda x: classifier(NUM_CLASSES, name="classifier")(x))
     return model, converted.params
@@ -113,15 +117,11 @@ def train_in_jax(
     return params
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tf-steps", type=int, default=50)
-    parser.add_argument("--jax-steps", type=int, default=50)
-    args = parser.parse_args()
-
+def main(argv: Sequence[str]) -> None:
+    del argv  # Unused: everything comes in by flags.
     images, labels = make_spirals(seed=0)
     with tempfile.TemporaryDirectory() as ckpt_dir:
-        tf_logits = train_in_tf(images, labels, args.tf_steps, ckpt_dir)
+        tf_logits = train_in_tf(images, labels, TF_STEPS.value, ckpt_dir)
         model, params = port_to_jax(ckpt_dir)
     with jax.default_matmul_precision("highest"):
         jax_logits = np.asarray(model.apply(params, None, images))
@@ -129,10 +129,10 @@ def main() -> None:
     print(f"max |logits_jax - logits_tf| = {difference:.2e}")
     if not np.allclose(jax_logits, tf_logits, rtol=1e-5, atol=1e-5):
         raise SystemExit("the ported model does not compute what the Sonnet model computes")
-    params = train_in_jax(model, params, images, labels, args.jax_steps)
+    params = train_in_jax(model, params, images, labels, JAX_STEPS.value)
     accuracy = float(np.mean(np.argmax(model.apply(params, None, images), -1) == labels))
     print(f"jax accuracy {accuracy:.3f}")
 
 
 if __name__ == "__main__":
-    main()
+    app.run(main)
