@@ -9,6 +9,12 @@ BN_MODES = {
 }
 
 
+def _metric(snt, kind: str, name: str):
+    if kind == "ExponentialMovingAverage":
+        return snt.ExponentialMovingAverage(decay=0.8, name=name)
+    return snt.Mean(name=name)
+
+
 def _batch_norm_cases() -> list[Case]:
     cases = []
     for fmt, shapes in (
@@ -56,6 +62,23 @@ def _batch_norm_cases() -> list[Case]:
             steps=3,
         )
     )
+    for name, metric in (("ema", "ExponentialMovingAverage"), ("mean", "Mean")):
+        # BaseBatchNorm with the moving statistics given as any `Metric`s.
+        cases.append(
+            Case(
+                f"base_batch_norm_{name}",
+                lambda snt, metric=metric: snt.BaseBatchNorm(
+                    create_scale=True,
+                    create_offset=False,
+                    moving_mean=_metric(snt, metric, "moving_mean"),
+                    moving_variance=_metric(snt, metric, "moving_variance"),
+                    name="bn",
+                ),
+                inputs=((6, 3),),
+                modes=BN_MODES,
+                steps=3,
+            )
+        )
     cases.append(
         Case(
             "batch_norm_fused_large_mean",
