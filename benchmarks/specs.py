@@ -1,0 +1,117 @@
+"""The benchmarked models: their sizes (full and `--quick`), inputs and losses."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+MODELS = ("mlp", "resnet18", "resnet50", "lstm", "transformer")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """One model at one size.
+
+    Attributes:
+      name: the model's name in tables and JSON (one of `MODELS`).
+      kind: `mlp`, `resnet`, `lstm` or `transformer`: which builder makes it.
+      batch: examples per training step.
+      dims: the kind's sizes (see `_FULL`).
+      rounds: interleaved timing rounds of the step, forward and dispatch figures.
+      compile_repeats: fresh `init` and trace-plus-compile measurements per library.
+    """
+
+    name: str
+    kind: str
+    batch: int
+    dims: Mapping[str, Any]
+    rounds: int
+    compile_repeats: int
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the model has state besides parameters (batch norm statistics)."""
+        return self.kind == "resnet"
+
+    @property
+    def classifies(self) -> bool:
+        """Softmax cross-entropy on integer labels (else mean squared error on a target)."""
+        return self.kind in ("mlp", "resnet")
+
+
+# ResNet-50 at 224x224 compiles for about 20 s per library on 2 CPU cores and steps in about
+# 1.3 s, hence its single compile measurement and three rounds.
+_FULL = {
+    "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 9, 5),
+    "resnet18": ModelSpec(
+        "resnet18", "resnet", 16, {"depth": 18, "image": 32, "classes": 10}, 5, 1
+    ),
+    "resnet50": ModelSpec(
+        "resnet50", "resnet", 2, {"depth": 50, "image": 224, "classes": 1000}, 3, 1
+    ),
+    "lstm": ModelSpec("lstm", "lstm", 32, {"steps": 50, "input": 64, "hidden": 256}, 7, 2),
+    "transformer": ModelSpec(
+        "transformer", "transformer", 8, {"seq": 128, "model": 256, "heads": 4, "mlp": 1024}, 7, 2
+    ),
+}
+
+# Small versions of the same architectures, for smoke tests: every code path, little work.
+_QUICK = {
+    "mlp": ModelSpec("mlp", "mlp", 8, {"input": 32, "layers": (64, 32, 10)}, 2, 1),
+    "resnet18": ModelSpec("resnet18", "resnet", 2, {"depth": 18, "image": 16, "classes": 4}, 2, 1),
+    "resnet50": ModelSpec("resnet50", "resnet", 1, {"depth": 50, "image": 32, "classes": 4}, 2, 1),
+    "lstm": ModelSpec("lstm", "lstm", 4, {"steps": 5, "input": 8, "hidden": 16}, 2, 1),
+    "transformer": ModelSpec(
+        "transformer", "transformer", 2, {"seq": 16, "model": 32, "heads": 4, "mlp": 64}, 2, 1
+    ),
+}
+
+
+def spec(name: str, quick: bool) -> ModelSpec:
+    """The `ModelSpec` called `name`, full size or quick."""
+    return (_QUICK if quick else _FULL)[name]
+
+
+def input_shape(model: ModelSpec, batch: int) -> tuple[int, ...]:
+    """The shape of a batch of `batch` inputs (the LSTM's are time-major)."""
+    dims = model.dims
+    if model.kind == "mlp":
+        return (batch, dims["input"])
+    if model.kind == "resnet":
+        return (batch, dims["image"], dims["image"], 3)
+    if model.kind == "lstm":
+        return (dims["steps"], batch, dims["input"])
+    return (batch, dims["seq"], dims["model"])
+
+
+def output_shape(model: ModelSpec, batch: int) -> tuple[int, ...]:
+    """The shape of the model's output for `batch` inputs."""
+    if model.kind == "mlp":
+        return (batch, model.dims["layers"][-1])
+    if model.kind == "resnet":
+        return (batch, model.dims["classes"])
+    if model.kind == "lstm":
+        return (model.dims["steps"], batch, model.dims["hidden"])
+    return input_shape(model, batch)
+
+
+def batch(model: ModelSpec, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed random inputs and targets: integer labels, or a regression target.
+
+    Args:
+      model: the model.
+      size: examples in the batch (default: the model's training batch).
+
+    Returns:
+      `(inputs, targets)` as float32 (and int32 labels) NumPy arrays.
+    """
+    size = model.batch if size is None else size
+    rng = np.random.default_rng(0)
+    inputs = rng.standard_normal(input_shape(model, size)).astype(np.float32)
+    if model.classifies:
+        classes = output_shape(model, size)[-1]
+        return inputs, rng.integers(0, classes, size=size).astype(np.int32)
+    return inputs, rng.standard_normal(output_shape(model, size)).astype(np.float32)
