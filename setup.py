@@ -26,6 +26,9 @@ _TEST = [
     "optax>=0.2.4",
     "mypy>=1.10",
     "ruff>=0.6",
+    "keras>=3",
+    "scikit-learn>=1.3",
+    "tqdm>=4.66",
 ]
 
 setup(
@@ -43,7 +46,13 @@ setup(
         "convert": _CONVERT,
         "tf": _TF,
         "test": _TEST + _CONVERT + _TF,
-        "examples": ["optax>=0.2.4", "absl-py>=2.0"],
+        "examples": [
+            "optax>=0.2.4",
+            "absl-py>=2.0",
+            "keras>=3",
+            "scikit-learn>=1.3",
+            "tqdm>=4.66",
+        ],
         # sonnax.experimental's flax interop and tabulate; never needed by `import sonnax`.
         "flax": ["flax>=0.10"],
         "tabulate": ["tabulate>=0.8.9"],
