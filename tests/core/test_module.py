@@ -43,14 +43,40 @@ def test_parameters_before_super_init_are_reported():
         _run(lambda: Early())
 
 
+def _keyword_only(lib):
+    class KeywordOnly(lib.Module):
+        def __init__(self, size, *, scale=1.0, shift=0.0, name=None):
+            super().__init__(name=name)
+
+    return KeywordOnly(3, shift=0.0, scale=2.0)
+
+
+def _variadic(lib):
+    class Variadic(lib.Module):
+        def __init__(self, *sizes, name=None, **options):
+            super().__init__(name=name)
+
+    return Variadic(1, 2, name="v", extra=True)
+
+
 @pytest.mark.parametrize(
     "build",
     [
         lambda lib: lib.Linear(3),
         lambda lib: lib.Linear(3, with_bias=False, name="proj"),
         lambda lib: lib.Linear(output_size=4, w_init=jnp.zeros),
+        lambda lib: lib.Linear(3, with_bias=True),
+        _keyword_only,
+        _variadic,
     ],
-    ids=["positional", "keywords", "callable_argument"],
+    ids=[
+        "positional",
+        "keywords",
+        "callable_argument",
+        "default_given",
+        "keyword_only",
+        "variadic",
+    ],
 )
 def test_auto_repr_matches_haiku(build):
     reprs = {}

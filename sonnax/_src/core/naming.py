@@ -10,6 +10,7 @@ parent's with `/` when created in `__call__`, `/~/` in `__init__` and
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -34,6 +35,8 @@ _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _NUMBER_SUFFIX = re.compile(r"_(0|[1-9]\d*)$")
 
 
+# Cached: each module construction converts its class name (one regex per module and apply).
+@functools.lru_cache(maxsize=1024)
 def camel_to_snake(name: str) -> str:
     """`MyLSTMCore` -> `my_lstm_core`."""
     return _CAMEL_BOUNDARY.sub(r"_\1", name).lower()
