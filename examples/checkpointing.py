@@ -8,6 +8,7 @@ collection under the reserved module path `~training`, which `restore` takes out
 """
 
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -77,6 +78,19 @@ def restore(workdir: str, params: Any, state: Any = None, opt_state: Any = None)
         state=_like(file, "state", state or {}, saved_state),
         opt_state=jax.tree.unflatten(treedef, restored),
     )
+
+
+def init_or_restore(workdir: str, init: Callable[[], tuple], *, resume: bool) -> Checkpoint:
+    """Step 0 and `init()`'s `(params, state, opt_state)`, or with `resume` the checkpoint.
+
+    `init` is jitted, so it compiles once rather than op by op; to restore, only the shapes of
+    what it returns are needed (`jax.eval_shape`), so it is not compiled at all.
+    """
+    if not resume:
+        return Checkpoint(0, *jax.jit(init)())
+    checkpoint = restore(workdir, *jax.eval_shape(init))
+    print(f"restored step {checkpoint.step} from {path(workdir)}")
+    return checkpoint
 
 
 def _like(file: str, collection: str, template: Any, saved: dict) -> dict:

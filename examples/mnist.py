@@ -7,8 +7,6 @@ every `--checkpoint_every` steps params and optimizer state are saved to `--work
 Run: `python examples/mnist.py --model convnet` (1,500 steps by default: about 99% test accuracy).
 """
 
-import functools
-
 import checkpointing
 import digits
 import jax
@@ -77,15 +75,14 @@ def main(argv: list[str]) -> None:
     def accuracy(params, images, labels):
         return jnp.mean(jnp.argmax(model.apply(params, images), axis=-1) == labels)
 
-    # Jitted, init is compiled once instead of running (and compiling) op by op.
-    params = jax.jit(model.init)(jax.random.PRNGKey(_SEED.value), train_images[:1])
-    opt_state = jax.jit(optimizer.init)(params)
-    start = 0
-    if _RESTORE.value:
-        start, params, _, opt_state = checkpointing.restore(_WORKDIR.value, params, None, opt_state)
-        print(f"restored step {start} from {checkpointing.path(_WORKDIR.value)}")
+    def init():
+        params = model.init(jax.random.PRNGKey(_SEED.value), train_images[:1])
+        return params, None, optimizer.init(params)
 
-    save = functools.partial(checkpointing.save, _WORKDIR.value)
+    start, params, _, opt_state = checkpointing.init_or_restore(
+        _WORKDIR.value, init, resume=_RESTORE.value
+    )
+
     for step in tqdm.tqdm(range(start, _STEPS.value), initial=start, total=_STEPS.value):
         batch = batch_indices(step, len(train_images))
         params, opt_state, loss = update(
@@ -98,7 +95,7 @@ def main(argv: list[str]) -> None:
                 f"step {done:5d}  loss {float(loss):.4f}  test_accuracy {float(test_accuracy):.4f}"
             )
         if done % _CHECKPOINT_EVERY.value == 0 or done == _STEPS.value:
-            save(done, params, None, opt_state)
+            checkpointing.save(_WORKDIR.value, done, params, None, opt_state)
     final = accuracy(params, test_images, test_labels)
     print(f"final test_accuracy {float(final):.4f} ({_MODEL.value}, {_STEPS.value} steps)")
 
