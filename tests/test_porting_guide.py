@@ -26,7 +26,7 @@ def _expand(name: str) -> list[str]:
 def _mentioned(prefix: str) -> set[str]:
     names = set()
     for code in re.findall(r"`([^`]+)`", TABLES):
-        for token in re.findall(rf"\b{prefix}\.([A-Za-z_][\w./]*)", code):
+        for token in re.findall(rf"\b{prefix}\.([A-Za-z_][\w./*]*)", code):
             names.update(_expand(token.rstrip(".")))
     return names
 
@@ -45,8 +45,14 @@ def test_every_sonnet_name_has_a_row():
         for sub in ("nets", "initializers", "optimizers", "pad", "regularizers")
         for name in getattr(compat, sub).__all__
     }
+    # A namespace's row is `snt.nets.*` or rows for its names (`snt.nets.MLP`).
+    namespaces = {m.split(".")[0] for m in mentioned if "." in m}
     covered = {
-        name for name in public if name in mentioned or name.split(".")[0] + ".*" in mentioned
+        name
+        for name in public
+        if name in mentioned
+        or name in namespaces
+        or {name + ".*", name.split(".")[0] + ".*"} & mentioned
     }
     missing = sorted(
         name

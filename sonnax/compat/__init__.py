@@ -5,8 +5,10 @@ A Sonnet 2 model ports by changing its import and running it inside
 names, with `/~/` between modules (`mlp/linear_0/w` is `params["mlp/~/linear_0"]["w"]`).
 """
 
+from sonnax.compat import distribute as distribute
 from sonnax.compat import functional as functional
 from sonnax.compat import initializers
+from sonnax.compat import mixed_precision as mixed_precision  # Not in `__all__`, as in Sonnet.
 from sonnax.compat import nets as nets
 from sonnax.compat import optimizers as optimizers
 from sonnax.compat import pad as pad
@@ -120,6 +122,7 @@ __all__ = [
     "custom_variable_getter",
     "deep_rnn_with_residual_connections",
     "deep_rnn_with_skip_connections",
+    "distribute",
     "dynamic_unroll",
     "flatten",
     "format_variables",

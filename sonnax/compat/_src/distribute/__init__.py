@@ -1,0 +1,1 @@
+"""Sonnet's `snt.distribute`: replicas over local devices with `jax.pmap`."""
