@@ -71,9 +71,9 @@ def run_script(script: str, *argv: str, env: dict[str, str] | None = None) -> st
     return result.stdout
 
 
-def logged(stdout: str, metric: str) -> list[float]:
+def logged(stdout: str, metric: str, prefix: str = "step") -> list[float]:
     """Every value of `metric` in the `step N  metric X ...` lines, in order; all finite."""
-    values = [float(x) for x in re.findall(rf"^step .*\b{metric} (\S+)", stdout, re.M)]
+    values = [float(x) for x in re.findall(rf"^{prefix} .*\b{metric} (\S+)", stdout, re.M)]
     assert all(math.isfinite(v) for v in values), stdout
     return values
 
