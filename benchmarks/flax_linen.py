@@ -62,34 +62,18 @@ class Block(nn.Module):
 
 
 class ResNet(nn.Module):
-    depth: int
-    classes: int
+    dims: Any
 
     @nn.compact
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
-        if self.depth == 18:
-            blocks, channels, bottleneck, projection = (
-                (2,) * 4,
-                (64, 128, 256, 512),
-                False,
-                (0, 1, 1, 1),
-            )
-        else:
-            blocks, channels, bottleneck = (3, 4, 6, 3), (256, 512, 1024, 2048), True
-            projection = (1, 1, 1, 1)
         x = nn.Conv(64, (7, 7), 2, "SAME", use_bias=False)(x)
         x = nn.relu(nn.BatchNorm(not train, momentum=0.9, epsilon=1e-5)(x))
         x = nn.max_pool(x, (3, 3), (2, 2), "SAME")
-        for group, (count, width, stride) in enumerate(
-            zip(blocks, channels, (1, 2, 2, 2), strict=True)
-        ):
-            for index in range(count):
-                first = index == 0
-                block = Block(
-                    width, stride if first else 1, first and bool(projection[group]), bottleneck
-                )
-                x = block(x, train)
-        return nn.Dense(self.classes, kernel_init=nn.initializers.zeros)(jnp.mean(x, axis=(1, 2)))
+        for _, _, width, stride, projection in specs.resnet_blocks(self.dims):
+            x = Block(width, stride, projection, self.dims["bottleneck"])(x, train)
+        return nn.Dense(self.dims["classes"], kernel_init=nn.initializers.zeros)(
+            jnp.mean(x, axis=(1, 2))
+        )
 
 
 class LSTM(nn.Module):
@@ -117,7 +101,7 @@ def _module(model: specs.ModelSpec) -> nn.Module:
     if model.kind == "mlp":
         return MLP(dims["layers"])
     if model.kind == "resnet":
-        return ResNet(dims["depth"], dims["classes"])
+        return ResNet(dims)
     if model.kind == "lstm":
         return LSTM(dims["hidden"])
     return TransformerBlock(dims["heads"], dims["mlp"])

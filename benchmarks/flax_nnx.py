@@ -78,32 +78,17 @@ class Block(nnx.Module):
 
 
 class ResNet(nnx.Module):
-    def __init__(self, depth: int, classes: int, rngs: nnx.Rngs):
-        if depth == 18:
-            blocks, channels, bottleneck, projection = (
-                (2,) * 4,
-                (64, 128, 256, 512),
-                False,
-                (0, 1, 1, 1),
-            )
-        else:
-            blocks, channels, bottleneck = (3, 4, 6, 3), (256, 512, 1024, 2048), True
-            projection = (1, 1, 1, 1)
+    def __init__(self, dims: Any, rngs: nnx.Rngs):
         self.conv = _conv(3, 64, 7, 2, rngs)
         self.norm = _norm(64, rngs)
         layers, inputs = [], 64
-        for group, (count, width, stride) in enumerate(
-            zip(blocks, channels, (1, 2, 2, 2), strict=True)
-        ):
-            for index in range(count):
-                first = index == 0
-                project = first and bool(projection[group])
-                layers.append(
-                    Block(inputs, width, stride if first else 1, project, bottleneck, rngs)
-                )
-                inputs = width
+        for _, _, width, stride, projection in specs.resnet_blocks(dims):
+            layers.append(Block(inputs, width, stride, projection, dims["bottleneck"], rngs))
+            inputs = width
         self.blocks = nnx.List(layers)
-        self.logits = nnx.Linear(inputs, classes, kernel_init=nnx.initializers.zeros, rngs=rngs)
+        self.logits = nnx.Linear(
+            inputs, dims["classes"], kernel_init=nnx.initializers.zeros, rngs=rngs
+        )
 
     def __call__(self, x: jax.Array, train: bool) -> jax.Array:
         x = nnx.relu(self.norm(self.conv(x), use_running_average=not train))
@@ -144,7 +129,7 @@ def _module(model: specs.ModelSpec, rngs: nnx.Rngs) -> nnx.Module:
     if model.kind == "mlp":
         return MLP((dims["input"], *dims["layers"]), rngs)
     if model.kind == "resnet":
-        return ResNet(dims["depth"], dims["classes"], rngs)
+        return ResNet(dims, rngs)
     if model.kind == "lstm":
         return LSTM(dims["input"], dims["hidden"], rngs)
     return TransformerBlock(dims["model"], dims["heads"], dims["mlp"], rngs)

@@ -6,6 +6,7 @@ code, so any difference in time is the library's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -35,8 +36,17 @@ def network(hk: ModuleType, model: specs.ModelSpec) -> Callable[[jax.Array, bool
     if model.kind == "mlp":
         return lambda x, is_training: hk.nets.MLP(dims["layers"])(x)
     if model.kind == "resnet":
-        resnet = hk.nets.ResNet18 if dims["depth"] == 18 else hk.nets.ResNet50
-        return lambda x, is_training: resnet(dims["classes"])(x, is_training)
+        resnet = functools.partial(
+            hk.nets.ResNet,
+            dims["blocks"],
+            dims["classes"],
+            bottleneck=dims["bottleneck"],
+            channels_per_group=dims["channels"],
+            use_projection=[
+                projection for _, index, _, _, projection in specs.resnet_blocks(dims) if index == 0
+            ],
+        )
+        return lambda x, is_training: resnet()(x, is_training)
     if model.kind == "lstm":
 
         def lstm(x: jax.Array, is_training: bool) -> jax.Array:

@@ -72,40 +72,23 @@ def _mlp(params: Params, x: jax.Array) -> jax.Array:
 # --- ResNet v1 (Haiku's) --------------------------------------------------------------------
 
 
-def _resnet_layers(depth: int) -> Iterator[tuple[str, int, int, int]]:
+def _resnet_layers(dims: Any) -> Iterator[tuple[str, int, int, int]]:
     """`(name, kernel, output channels, stride)` of every convolution, in call order.
 
     A block's shortcut projection is `<block>/shortcut`; the others are `<block>/conv_<i>`.
     """
-    if depth == 18:
-        blocks, channels, bottleneck, projection = (
-            (2, 2, 2, 2),
-            (64, 128, 256, 512),
-            False,
-            (0, 1, 1, 1),
-        )
-    else:
-        blocks, channels, bottleneck, projection = (
-            (3, 4, 6, 3),
-            (256, 512, 1024, 2048),
-            True,
-            (1, 1, 1, 1),
-        )
     yield "initial", 7, 64, 2
-    for group, (count, width, group_stride) in enumerate(
-        zip(blocks, channels, (1, 2, 2, 2), strict=True)
-    ):
-        for index in range(count):
-            name, stride = f"block_{group}_{index}", group_stride if index == 0 else 1
-            if index == 0 and projection[group]:
-                yield f"{name}/shortcut", 1, width, stride
-            if bottleneck:
-                yield f"{name}/conv_0", 1, width // 4, 1
-                yield f"{name}/conv_1", 3, width // 4, stride
-                yield f"{name}/conv_2", 1, width, 1
-            else:
-                yield f"{name}/conv_0", 3, width, stride
-                yield f"{name}/conv_1", 3, width, 1
+    for group, index, width, stride, projection in specs.resnet_blocks(dims):
+        name = f"block_{group}_{index}"
+        if projection:
+            yield f"{name}/shortcut", 1, width, stride
+        if dims["bottleneck"]:
+            yield f"{name}/conv_0", 1, width // 4, 1
+            yield f"{name}/conv_1", 3, width // 4, stride
+            yield f"{name}/conv_2", 1, width, 1
+        else:
+            yield f"{name}/conv_0", 3, width, stride
+            yield f"{name}/conv_1", 3, width, 1
 
 
 def _ema_init(channels: int) -> dict[str, jax.Array]:
@@ -117,7 +100,7 @@ def _resnet_init(dims: Any, key: jax.Array) -> tuple[Params, Params]:
     params: Params = {}
     state: Params = {}
     keys, block_inputs, previous = _keys(key), {}, 3
-    for name, kernel, channels, _ in _resnet_layers(dims["depth"]):
+    for name, kernel, channels, _ in _resnet_layers(dims):
         block, _, leaf = name.rpartition("/")
         # A block's shortcut and first convolution both read the block's input.
         fan_in = (
@@ -188,7 +171,7 @@ def _resnet(
     dims: Any, params: Params, state: Params, x: jax.Array, training: bool
 ) -> tuple[jax.Array, Params]:
     state = dict(state)
-    layers = list(_resnet_layers(dims["depth"]))
+    layers = list(_resnet_layers(dims))
     x = jax.nn.relu(_conv_bn(params, state, "initial", x, 2, training))
     x = lax.reduce_window(x, -jnp.inf, lax.max, (1, 3, 3, 1), (1, 2, 2, 1), "SAME")
     blocks = dict.fromkeys(name.rsplit("/", 1)[0] for name, *_ in layers[1:])

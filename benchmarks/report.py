@@ -19,8 +19,9 @@ _COLUMNS = (
     ("step", "train step"),
     ("forward", "forward"),
     ("init", "init"),
+    ("init_trace", "init trace"),
     ("compile", "trace+compile"),
-    ("trace", "trace"),
+    ("trace", "step trace"),
     ("dispatch", "dispatch"),
 )
 _PACKAGES = ("jax", "jaxlib", "dm-haiku", "flax", "optax", "tensorflow-cpu", "dm-sonnet", "numpy")
@@ -85,6 +86,9 @@ def targets(results: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
             add(f"sonnax {figure} / jax", model, _ratio(result, "jax", "sonnax", figure), 1.02)
         for figure in ("init", "compile"):
             add(f"sonnax {figure} / haiku", model, _ratio(result, "haiku", "sonnax", figure), 0.8)
+        # Not targets of the issue: the parts of those two that the library's Python makes.
+        for figure in ("init_trace", "trace"):
+            add(f"(sonnax {figure} / haiku)", model, _ratio(result, "haiku", "sonnax", figure), 0.8)
         if model == "mlp":
             add(
                 "sonnax dispatch / haiku", model, _ratio(result, "haiku", "sonnax", "dispatch"), 0.8
@@ -145,7 +149,7 @@ def model_table(result: Mapping[str, Any]) -> str:
 
 def target_table(rows: list[dict[str, Any]]) -> str:
     """The targets, one line each: measured value, limit, met or missed."""
-    lines = ["targets"]
+    lines = ["targets (rows in parentheses: the traced part, not a target of the issue)"]
     for row in rows:
         value = str(row["value"]) if isinstance(row["value"], bool) else f"{row['value']:.3f}"
         limit = "" if isinstance(row["limit"], bool) else f" <= {row['limit']}"
@@ -159,8 +163,9 @@ LEGEND = (
     "hand-written JAX and to dm-haiku.\ntrain step: jitted forward, backward and SGD-momentum "
     "update, params and optimizer state donated (TF: tf.function, variables updated in place); "
     "forward: jitted inference; init: first call of a fresh jax.jit(init) (TF: construction and "
-    "first eager call); trace+compile: a fresh training step's jit lowering plus XLA compile "
-    "(TF: get_concrete_function plus the first call); trace: the lowering alone; dispatch: "
+    "first eager call); init trace: its tracing and lowering alone; trace+compile: a fresh "
+    "training step's jit lowering plus XLA compile (TF: get_concrete_function plus the first "
+    "call, which runs one step); step trace: the lowering alone; dispatch: "
     "un-jitted inference call on one example, results awaited outside the clock."
 )
 

@@ -77,9 +77,11 @@ def run_model(
     for index in range(repeats):
         for library in timing.rotated(libraries, index):
             log(f"{model.name}: {library} init")
-            seconds = cases[library].measure_init()
+            total, trace = cases[library].measure_init()
             if "init" in figures:
-                samples[library].setdefault("init", []).append(seconds)
+                samples[library].setdefault("init", []).append(total)
+                if trace is not None:
+                    samples[library].setdefault("init_trace", []).append(trace)
     for index in range(repeats):
         for library in timing.rotated(libraries, index):
             log(f"{model.name}: {library} trace and compile")

@@ -2,8 +2,8 @@
 
 `snt` is `sonnet` or `sonnax.compat`, and `ops` the few tensor functions the models call
 directly (`TF_OPS` or `JAX_OPS`): what a port changes is the import and those calls. Sonnet
-has no ResNet-18 and no attention module, so those two are written here from its layers, in
-the shapes of Haiku's (`haiku_style.py`). Nothing here imports TensorFlow.
+has no basic-block ResNet (ResNet-18) and no attention module, so those two are written here
+from its layers, in the shapes of Haiku's (`haiku_style.py`). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def tf_ops() -> types.SimpleNamespace:
     )
 
 
-def _resnet18(snt: Any, ops: Any, classes: int) -> Any:
-    """Haiku's ResNet-18 (v1, basic blocks) built from Sonnet's layers."""
+def _basic_resnet(snt: Any, ops: Any, dims: Any) -> Any:
+    """Haiku's ResNet v1 with basic blocks (ResNet-18's), built from Sonnet's layers."""
 
     def conv(channels: int, kernel: int, stride: int, name: str) -> Any:
         return snt.Conv2D(channels, kernel, stride=stride, with_bias=False, name=name)
@@ -75,24 +75,18 @@ def _resnet18(snt: Any, ops: Any, classes: int) -> Any:
             out = self.norms[1](self.convs[1](out), is_training=is_training)
             return ops.relu(out + shortcut)
 
-    class ResNet18(snt.Module):
-        def __init__(self, name: str = "res_net18"):
+    class BasicResNet(snt.Module):
+        def __init__(self, name: str = "basic_res_net"):
             super().__init__(name=name)
             self.initial_conv = conv(64, 7, 2, "initial_conv")
             self.initial_norm = norm("initial_batchnorm")
             self.blocks = [
-                BasicBlock(
-                    width,
-                    stride if index == 0 else 1,
-                    index == 0 and group > 0,
-                    f"block_{group}_{index}",
-                )
-                for group, (width, stride) in enumerate(
-                    zip((64, 128, 256, 512), (1, 2, 2, 2), strict=True)
-                )
-                for index in range(2)
+                BasicBlock(width, stride, projection, f"block_{group}_{index}")
+                for group, index, width, stride, projection in specs.resnet_blocks(dims)
             ]
-            self.logits = snt.Linear(classes, w_init=snt.initializers.Zeros(), name="logits")
+            self.logits = snt.Linear(
+                dims["classes"], w_init=snt.initializers.Zeros(), name="logits"
+            )
 
         def __call__(self, x: Any, is_training: bool) -> Any:
             x = ops.relu(self.initial_norm(self.initial_conv(x), is_training=is_training))
@@ -101,7 +95,7 @@ def _resnet18(snt: Any, ops: Any, classes: int) -> Any:
                 x = block(x, is_training)
             return self.logits(ops.mean(x, axis=(1, 2)))
 
-    return ResNet18()
+    return BasicResNet()
 
 
 def _transformer_block(snt: Any, ops: Any, dims: Any) -> Any:
@@ -149,10 +143,14 @@ def make(
     if model.kind == "mlp":
         return (lambda: snt.nets.MLP(list(dims["layers"]))), (lambda m, x, is_training: m(x))
     if model.kind == "resnet":
-        if dims["depth"] == 50:
-            construct = lambda: snt.nets.ResNet50(dims["classes"])
+        if dims["bottleneck"]:  # Sonnet's ResNet: bottleneck blocks, each group projecting.
+            construct = lambda: snt.nets.ResNet(
+                list(dims["blocks"]),
+                dims["classes"],
+                channels_per_group_list=list(dims["channels"]),
+            )
         else:
-            construct = lambda: _resnet18(snt, ops, dims["classes"])
+            construct = lambda: _basic_resnet(snt, ops, dims)
         return construct, (lambda m, x, is_training: m(x, is_training))
     if model.kind == "lstm":
 

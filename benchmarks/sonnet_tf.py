@@ -55,8 +55,9 @@ class TFCase:
         self._optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
-    def measure_init(self) -> float:
-        """Seconds to construct the module and call it once eagerly (creating variables)."""
+    def measure_init(self) -> tuple[float, None]:
+        """`(seconds, None)`: construction and a first eager call, which creates the
+        variables; nothing is traced."""
         start = time.perf_counter()
         module = self._construct()
         _ = self._call(module, self._inputs, True).numpy()
@@ -66,7 +67,7 @@ class TFCase:
         # The optimizer's slots are made now (a zero update), so no timed trace makes them.
         variables = module.trainable_variables
         self._optimizer.apply([tf.zeros_like(v) for v in variables], variables)
-        return seconds
+        return seconds, None
 
     def measure_trace_compile(self) -> tuple[float, float]:
         """`(trace, compile)` seconds of a fresh `tf.function` training step."""

@@ -42,15 +42,21 @@ class ModelSpec:
         return self.kind in ("mlp", "resnet")
 
 
+# Haiku's `ResNet.CONFIGS[18]` and `[50]`; every library builds its ResNet from these.
+_RESNET18 = {"blocks": (2, 2, 2, 2), "channels": (64, 128, 256, 512), "bottleneck": False}
+_RESNET50 = {"blocks": (3, 4, 6, 3), "channels": (256, 512, 1024, 2048), "bottleneck": True}
+_TINY_BASIC = {"blocks": (1, 1, 1, 1), "channels": (64, 32, 32, 32), "bottleneck": False}
+_TINY_BOTTLENECK = {"blocks": (1, 1, 1, 1), "channels": (32, 64, 128, 256), "bottleneck": True}
+
 # ResNet-50 at 224x224 compiles for about 20 s per library on 2 CPU cores and steps in about
 # 1.3 s, hence its single compile measurement and three rounds.
 _FULL = {
     "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 9, 5),
     "resnet18": ModelSpec(
-        "resnet18", "resnet", 16, {"depth": 18, "image": 32, "classes": 10}, 5, 1
+        "resnet18", "resnet", 16, {"image": 32, "classes": 10, **_RESNET18}, 5, 1
     ),
     "resnet50": ModelSpec(
-        "resnet50", "resnet", 2, {"depth": 50, "image": 224, "classes": 1000}, 3, 1
+        "resnet50", "resnet", 2, {"image": 224, "classes": 1000, **_RESNET50}, 3, 1
     ),
     "lstm": ModelSpec("lstm", "lstm", 32, {"steps": 50, "input": 64, "hidden": 256}, 7, 2),
     "transformer": ModelSpec(
@@ -58,16 +64,42 @@ _FULL = {
     ),
 }
 
-# Small versions of the same architectures, for smoke tests: every code path, little work.
+# Small versions of the same architectures, for smoke tests: every code path, little work
+# (the ResNets keep their layout but have one block per group and few channels).
 _QUICK = {
     "mlp": ModelSpec("mlp", "mlp", 8, {"input": 32, "layers": (64, 32, 10)}, 2, 1),
-    "resnet18": ModelSpec("resnet18", "resnet", 2, {"depth": 18, "image": 16, "classes": 4}, 2, 1),
-    "resnet50": ModelSpec("resnet50", "resnet", 1, {"depth": 50, "image": 32, "classes": 4}, 2, 1),
+    "resnet18": ModelSpec(
+        "resnet18", "resnet", 2, {"image": 16, "classes": 4, **_TINY_BASIC}, 2, 1
+    ),
+    "resnet50": ModelSpec(
+        "resnet50", "resnet", 1, {"image": 32, "classes": 4, **_TINY_BOTTLENECK}, 2, 1
+    ),
     "lstm": ModelSpec("lstm", "lstm", 4, {"steps": 5, "input": 8, "hidden": 16}, 2, 1),
     "transformer": ModelSpec(
         "transformer", "transformer", 2, {"seq": 16, "model": 32, "heads": 4, "mlp": 64}, 2, 1
     ),
 }
+
+
+def resnet_blocks(dims: Mapping[str, Any]) -> list[tuple[int, int, int, int, bool]]:
+    """`(group, index, channels, stride, projection)` of each block of a ResNet, in order.
+
+    Strides are (1, 2, 2, 2) per group; a group's first block strides and, for bottleneck
+    nets or after the first group, projects its shortcut (Haiku's ResNet-18 and -50).
+    """
+    return [
+        (
+            group,
+            index,
+            channels,
+            stride if index == 0 else 1,
+            index == 0 and (dims["bottleneck"] or group > 0),
+        )
+        for group, (count, channels, stride) in enumerate(
+            zip(dims["blocks"], dims["channels"], (1, 2, 2, 2), strict=True)
+        )
+        for index in range(count)
+    ]
 
 
 def spec(name: str, quick: bool) -> ModelSpec:
