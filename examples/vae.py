@@ -55,7 +55,7 @@ class VAE(snx.Module):
         hidden = snx.nets.MLP([self.hidden_size], activate_final=True, name="encoder")
         features = hidden(snx.Flatten()(images))
         statistics = snx.Linear(2 * self.latent_size, name="statistics")(features)
-        return jnp.split(statistics, 2, axis=-1)
+        return statistics[:, : self.latent_size], statistics[:, self.latent_size :]
 
     def decode(self, code: jax.Array) -> jax.Array:
         return snx.nets.MLP([self.hidden_size, 64], name="decoder")(code)
