@@ -11,7 +11,6 @@ import io
 import math
 import pathlib
 import re
-import subprocess
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -56,19 +55,6 @@ def example(module: str) -> Iterator[Callable[..., str]]:
     finally:
         for name in defined:
             delattr(flags.FLAGS, name)
-
-
-def run_script(script: str, *argv: str, env: dict[str, str] | None = None) -> str:
-    """Runs `examples/<script>` in a fresh interpreter (it must succeed); returns its stdout."""
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *argv],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
 
 
 def logged(stdout: str, metric: str, prefix: str = "step") -> list[float]:
