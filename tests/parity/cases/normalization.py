@@ -79,6 +79,23 @@ def _batch_norm_cases() -> list[Case]:
                 steps=3,
             )
         )
+    for rank, shape in (("rank2", (6, 3)), ("rank4", (2, 3, 3, 4))):
+        # Outside a map, as under TF's default strategy: one replica, never the fused kernel.
+        cases.append(
+            Case(
+                f"cross_replica_batch_norm_{rank}",
+                lambda snt: snt.distribute.CrossReplicaBatchNorm(
+                    True,
+                    True,
+                    moving_mean=_metric(snt, "ExponentialMovingAverage", "moving_mean"),
+                    moving_variance=_metric(snt, "ExponentialMovingAverage", "moving_variance"),
+                    name="bn",
+                ),
+                inputs=(shape,),
+                modes=BN_MODES,
+                steps=3,
+            )
+        )
     cases.append(
         Case(
             "batch_norm_fused_large_mean",
