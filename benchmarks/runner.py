@@ -74,6 +74,9 @@ def run_model(
     cases = {library: make_case(library, model) for library in libraries}
     samples: dict[str, dict[str, list[float]]] = {lib: {} for lib in libraries}
     repeats = model.compile_repeats if {"init", "compile"} & set(figures) else 1
+    for library in libraries:
+        log(f"{model.name}: {library} priming")
+        cases[library].prime()
     for index in range(repeats):
         for library in timing.rotated(libraries, index):
             log(f"{model.name}: {library} init")

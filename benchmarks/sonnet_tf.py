@@ -55,6 +55,9 @@ class TFCase:
         self._optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
+    def prime(self) -> None:
+        """Nothing: TF's caches are its own, and no JAX library warms them."""
+
     def measure_init(self) -> tuple[float, None]:
         """`(seconds, None)`: construction and a first eager call, which creates the
         variables; nothing is traced."""

@@ -48,10 +48,10 @@ _RESNET50 = {"blocks": (3, 4, 6, 3), "channels": (256, 512, 1024, 2048), "bottle
 _TINY_BASIC = {"blocks": (1, 1, 1, 1), "channels": (64, 32, 32, 32), "bottleneck": False}
 _TINY_BOTTLENECK = {"blocks": (1, 1, 1, 1), "channels": (32, 64, 128, 256), "bottleneck": True}
 
-# ResNet-50 at 224x224 compiles for about 20 s per library on 2 CPU cores and steps in about
-# 1.3 s, hence its single compile measurement and three rounds.
+# On 2 CPU cores ResNet-50 at 224x224 takes about 20 s to compile its jitted init (the random
+# initializers), 10 s its step, and 1.2 s a step: one compile measurement and three rounds.
 _FULL = {
-    "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 9, 5),
+    "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 9, 3),
     "resnet18": ModelSpec(
         "resnet18", "resnet", 16, {"image": 32, "classes": 10, **_RESNET18}, 5, 1
     ),
