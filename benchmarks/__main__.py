@@ -64,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         "--compile-repeats", type=int, help="init and compile measurements per library"
     )
     parser.add_argument(
-        "--sample-seconds", type=float, help="length of one timing sample (default 0.1, quick 0.01)"
+        "--sample-seconds",
+        type=float,
+        help="length of one timing sample (default 0.05, quick 0.01)",
     )
     parser.add_argument(
         "--json", default="benchmark-results.json", help="where to write the results"
@@ -82,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.quiet:
             print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
-    sample_seconds = args.sample_seconds or (0.01 if args.quick else 0.1)
+    sample_seconds = args.sample_seconds or (0.01 if args.quick else 0.05)
     # A throwaway pass over the tiny MLP: first-use costs (imports, JAX's own caches, TF's
     # start-up) land here and not on whichever library happens to be measured first.
     warm = dataclasses.replace(specs.spec("mlp", quick=True), rounds=1, compile_repeats=1)

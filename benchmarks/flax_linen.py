@@ -80,7 +80,7 @@ class LSTM(nn.Module):
     hidden: int
 
     @nn.compact
-    def __call__(self, x: jax.Array, train: bool) -> jax.Array:
+    def __call__(self, x: jax.Array, train: bool) -> Any:
         return nn.RNN(nn.OptimizedLSTMCell(self.hidden), time_major=True)(x)
 
 
@@ -116,12 +116,12 @@ def build(model: specs.ModelSpec) -> programs.Program:
         params = variables.pop("params")
         return params, variables
 
-    def train_apply(params: Any, state: Any, x: jax.Array) -> tuple[jax.Array, Any]:
+    def train_apply(params: Any, state: Any, x: jax.Array) -> Any:
         if not state:
             return module.apply({"params": params}, x, train=True), state
         return module.apply({"params": params, **state}, x, train=True, mutable=list(state))
 
-    def forward(params: Any, state: Any, x: jax.Array) -> jax.Array:
+    def forward(params: Any, state: Any, x: jax.Array) -> Any:
         return module.apply({"params": params, **state}, x, train=False)
 
     return programs.Program(init, train_apply, forward, lambda p, s: lambda x: forward(p, s, x))

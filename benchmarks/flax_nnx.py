@@ -135,20 +135,25 @@ def _module(model: specs.ModelSpec, rngs: nnx.Rngs) -> nnx.Module:
     return TransformerBlock(dims["model"], dims["heads"], dims["mlp"], rngs)
 
 
+def _split(module: nnx.Module) -> tuple[Any, Any, Any]:
+    """`(graphdef, params, state)`: `nnx.Param`s, then every other variable."""
+    graphdef, params, *rest = nnx.split(module, nnx.Param, ...)
+    return graphdef, params, rest[0]
+
+
 def build(model: specs.ModelSpec) -> programs.Program:
     """The model as a `Program`: `nnx.Param`s as params, everything else as state."""
-    graphdef, *_ = nnx.split(nnx.eval_shape(lambda: _module(model, nnx.Rngs(0))), nnx.Param, ...)
+    graphdef, *_ = _split(nnx.eval_shape(lambda: _module(model, nnx.Rngs(0))))
 
     def init(key: jax.Array, x: jax.Array) -> tuple[Any, Any]:
-        _, params, state = nnx.split(_module(model, nnx.Rngs(key)), nnx.Param, ...)
+        _, params, state = _split(_module(model, nnx.Rngs(key)))
         return params, state
 
     def train_apply(params: Any, state: Any, x: jax.Array) -> tuple[jax.Array, Any]:
         # Copied: the batch statistics are written in this trace, not the caller's.
         module = nnx.merge(graphdef, params, state, copy=True)
         outputs = module(x, train=True)
-        _, _, state = nnx.split(module, nnx.Param, ...)
-        return outputs, state
+        return outputs, _split(module)[2]
 
     def forward(params: Any, state: Any, x: jax.Array) -> jax.Array:
         return nnx.merge(graphdef, params, state)(x, train=False)

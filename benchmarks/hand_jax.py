@@ -9,7 +9,7 @@ library costing nothing compiles to the same program; `hlo.py` checks that it do
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -99,7 +99,8 @@ def _ema_init(channels: int) -> dict[str, jax.Array]:
 def _resnet_init(dims: Any, key: jax.Array) -> tuple[Params, Params]:
     params: Params = {}
     state: Params = {}
-    keys, block_inputs, previous = _keys(key), {}, 3
+    keys, previous = _keys(key), 3
+    block_inputs: dict[str, int] = {}
     for name, kernel, channels, _ in _resnet_layers(dims):
         block, _, leaf = name.rpartition("/")
         # A block's shortcut and first convolution both read the block's input.
@@ -258,6 +259,8 @@ def build(model: specs.ModelSpec) -> programs.Program:
             forward=lambda p, s, x: _resnet(dims, p, s, x, False)[0],
             bind=lambda p, s: lambda x: _resnet(dims, p, s, x, False)[0],
         )
+    init: Callable[[jax.Array], Params]
+    apply: Callable[[Params, jax.Array], jax.Array]
     if model.kind == "mlp":
         init, apply = (lambda key: _mlp_init(dims, key)), _mlp
     elif model.kind == "lstm":

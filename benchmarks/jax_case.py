@@ -89,13 +89,13 @@ class JaxCase:
         self._step = lowered.compile()
         return traced - start, time.perf_counter() - traced
 
-    def hlo_text(self) -> str:
-        """The optimized HLO of the compiled training step."""
-        return self._step.as_text()
+    def hlo_text(self, figure: str) -> str:
+        """The optimized HLO of the compiled training step (`step`) or `forward`."""
+        return (self._step if figure == "step" else self._forward).as_text()
 
     def warm_up(self) -> dict[str, float]:
         """Runs each timed call twice (compiling the forward); returns seconds per call."""
-        self._forward = jax.jit(self._program.forward)
+        self._forward = jax.jit(self._program.forward).lower(*self._frozen, self._inputs).compile()
         self._apply = self._program.bind(*self._frozen)
         seconds = {}
         for figure in ("step", "forward", "dispatch"):

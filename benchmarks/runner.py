@@ -44,12 +44,14 @@ def make_case(library: str, model: specs.ModelSpec) -> Any:
 
 
 def _compare_programs(cases: dict[str, Any]) -> dict[str, Any]:
-    """sonnax's compiled step against hand-written JAX's and dm-haiku's (those present)."""
+    """sonnax's compiled step and forward against hand-written JAX's and dm-haiku's."""
     if "sonnax" not in cases:
         return {}
-    text = cases["sonnax"].hlo_text()
     return {
-        f"sonnax_vs_{other}": hlo.compare(text, cases[other].hlo_text())
+        f"{figure}_sonnax_vs_{other}": hlo.compare(
+            cases["sonnax"].hlo_text(figure), cases[other].hlo_text(figure)
+        )
+        for figure in ("step", "forward")
         for other in ("jax", "haiku")
         if other in cases
     }

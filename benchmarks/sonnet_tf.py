@@ -82,7 +82,7 @@ class TFCase:
         self._step = step
         return traced - start, time.perf_counter() - traced
 
-    def hlo_text(self) -> None:
+    def hlo_text(self, figure: str) -> None:
         """TF programs are not compared op for op."""
         return None
 

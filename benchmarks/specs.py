@@ -51,16 +51,16 @@ _TINY_BOTTLENECK = {"blocks": (1, 1, 1, 1), "channels": (32, 64, 128, 256), "bot
 # On 2 CPU cores ResNet-50 at 224x224 takes about 20 s to compile its jitted init (the random
 # initializers), 10 s its step, and 1.2 s a step: one compile measurement and three rounds.
 _FULL = {
-    "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 9, 3),
+    "mlp": ModelSpec("mlp", "mlp", 128, {"input": 784, "layers": (1000, 100, 10)}, 15, 3),
     "resnet18": ModelSpec(
-        "resnet18", "resnet", 16, {"image": 32, "classes": 10, **_RESNET18}, 5, 1
+        "resnet18", "resnet", 16, {"image": 32, "classes": 10, **_RESNET18}, 7, 1
     ),
     "resnet50": ModelSpec(
         "resnet50", "resnet", 2, {"image": 224, "classes": 1000, **_RESNET50}, 3, 1
     ),
-    "lstm": ModelSpec("lstm", "lstm", 32, {"steps": 50, "input": 64, "hidden": 256}, 7, 2),
+    "lstm": ModelSpec("lstm", "lstm", 32, {"steps": 50, "input": 64, "hidden": 256}, 11, 2),
     "transformer": ModelSpec(
-        "transformer", "transformer", 8, {"seq": 128, "model": 256, "heads": 4, "mlp": 1024}, 7, 2
+        "transformer", "transformer", 8, {"seq": 128, "model": 256, "heads": 4, "mlp": 1024}, 11, 2
     ),
 }
 

@@ -11,7 +11,7 @@ import numpy as np
 
 
 def summary(samples: Sequence[float]) -> dict[str, Any]:
-    """`{"median", "p25", "p75", "spread", "samples"}` of `samples` (seconds).
+    """`{"median", "p25", "p75", "min", "spread", "samples"}` of `samples` (seconds).
 
     `spread` is half the interquartile range over the median (0 for one sample).
     """
@@ -19,7 +19,14 @@ def summary(samples: Sequence[float]) -> dict[str, Any]:
     median = float(np.median(values))
     p25, p75 = (float(q) for q in np.percentile(values, [25, 75]))
     spread = (p75 - p25) / 2 / median if median > 0 else 0.0
-    return {"median": median, "p25": p25, "p75": p75, "spread": spread, "samples": list(samples)}
+    return {
+        "median": median,
+        "p25": p25,
+        "p75": p75,
+        "min": float(values.min()),
+        "spread": spread,
+        "samples": list(samples),
+    }
 
 
 def paired_ratio(samples: Sequence[float], reference: Sequence[float]) -> float | None:
@@ -30,6 +37,12 @@ def paired_ratio(samples: Sequence[float], reference: Sequence[float]) -> float 
     """
     pairs = [a / b for a, b in zip(samples, reference, strict=True) if b > 0]
     return statistics.median(pairs) if pairs else None
+
+
+def best_ratio(samples: Sequence[float], reference: Sequence[float]) -> float:
+    """`min(samples) / min(reference)`: load from other processes only ever adds time, so
+    the fastest sample is the least disturbed one."""
+    return min(samples) / min(reference)
 
 
 def calls_per_sample(seconds_per_call: float, target_seconds: float, most: int = 1000) -> int:

@@ -37,11 +37,12 @@ def test_ratios_are_to_hand_written_jax(document):
     assert ratios["jax"]["sonnax"]["step"] > 0
 
 
-def test_hlo_check_reports_the_same_program(document):
-    comparison = document["models"]["mlp"]["hlo"]["sonnax_vs_jax"]
+@pytest.mark.parametrize("figure", ["step", "forward"])
+def test_hlo_check_reports_the_same_program(document, figure):
+    comparison = document["models"]["mlp"]["hlo"][f"{figure}_sonnax_vs_jax"]
     assert comparison["same_opcodes"] and comparison["same_typed_ops"]
     assert comparison["instructions"] == comparison["reference_instructions"] > 0
-    rows = [row for row in document["targets"] if row["target"] == "sonnax step HLO == jax"]
+    rows = [row for row in document["targets"] if row["target"] == f"sonnax {figure} HLO == jax"]
     assert [row["met"] for row in rows] == [True]
 
 
