@@ -21,11 +21,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from sonnax._src.core import frames
-from sonnax.compat._src import base, custom_getter
+from sonnax.compat._src import base, custom_getter, once
 
 F = TypeVar("F", bound=Callable[..., Any])
 _mode: jnp.dtype | None = None
-_OUTSIDE = object()
 
 
 def enable(dtype: Any) -> None:
@@ -74,12 +73,9 @@ def _cast_floats(tree: Any, dtype: Any) -> Any:
 def _creates_variables(key: Any, first_calls: weakref.WeakKeyDictionary[Any, Any]) -> bool:
     """Whether this is `key`'s first call where variables may be made: in an `init`, or
     (as in Sonnet) ever, outside any transform."""
-    if not frames.inside_transform():
-        run: Any = _OUTSIDE
-    elif frames.current().params_frozen:
+    if frames.inside_transform() and frames.current().params_frozen:
         return False
-    else:
-        run = weakref.ref(frames.current_context())
+    run = once.current_run()
     if first_calls.get(key) == run:
         return False
     first_calls[key] = run

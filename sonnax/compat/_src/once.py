@@ -13,6 +13,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 _OUTSIDE = object()
 
 
+def current_run() -> Any:
+    """A token equal only to itself for this `init`/`apply` run (or for "outside any").
+
+    A weak reference to the run's context (weak references to one live object compare
+    equal), or a sentinel outside transforms.
+    """
+    context = frames.current_context()
+    return _OUTSIDE if context is None else weakref.ref(context)
+
+
 def _check_no_output(output: Any) -> None:
     if output is not None:
         raise ValueError("@snt.once decorated functions cannot return values")
@@ -50,8 +60,7 @@ def once(f: F) -> F:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         key = args[0] if is_method else wrapper
-        context = frames.current_context()
-        run = _OUTSIDE if context is None else weakref.ref(context)
+        run = current_run()
         if last_run.get(key) == run:
             return
         _check_no_output(f(*args, **kwargs))
