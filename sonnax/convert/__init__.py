@@ -3,6 +3,9 @@
 from sonnax.convert import _requirements  # noqa: F401 - first: names the extra if one is missing.
 from sonnax.convert._convert import ConversionSummary as ConversionSummary
 from sonnax.convert._convert import convert as convert
+from sonnax.convert._load.sources import from_checkpoint as from_checkpoint
+from sonnax.convert._load.sources import from_module as from_module
+from sonnax.convert._load.sources import from_saved_model as from_saved_model
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult
 from sonnax.convert._mapping.names import split_name as split_name
 from sonnax.convert._mapping.names import to_params as to_params
@@ -32,6 +35,9 @@ __all__ = [
     "TensorInfo",
     "UnsupportedError",
     "convert",
+    "from_checkpoint",
+    "from_module",
+    "from_saved_model",
     "load",
     "open_checkpoint",
     "save",

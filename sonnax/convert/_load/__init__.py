@@ -1,0 +1,1 @@
+"""Loading converted variables into running JAX models: sources and `restore`."""
