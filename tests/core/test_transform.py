@@ -410,3 +410,13 @@ def test_init_and_apply_are_named_like_haiku():
     )
     lowered = jax.jit(ours.apply).lower({}, None, jnp.ones(2)).as_text()
     assert "jit_apply_fn" in lowered
+
+
+def test_missing_rng_error_names_the_module_that_asked():
+    class Noisy(hk.Module):
+        def __call__(self):
+            return hk.next_rng_key()
+
+    f = hk.transform(lambda: Noisy(name="noisy")())
+    with pytest.raises(rng_lib.MissingRNGError, match=r"asked for here \(module 'noisy'\)"):
+        f.init(None)

@@ -172,10 +172,13 @@ next_rng_key_counters = _Counters()
 def _sequence_or_fail(frame: frames.Frame) -> PRNGSequence:
     sequence = frame.rng_stack[-1]
     if sequence is None:
+        module = frame.current_module()
+        where = "" if module is None else f" (module {getattr(module, 'module_name', '?')!r})"
         raise MissingRNGError(
             "You must pass a non-None PRNGKey to init and/or apply if you make use of "
             "random numbers: e.g. `f.apply(params, jax.random.PRNGKey(0), x)`, or "
-            "`f.apply(params, state, key, x)` for `transform_with_state`."
+            "`f.apply(params, state, key, x)` for `transform_with_state`. A key was asked "
+            f"for here{where}."
         )
     return sequence
 
