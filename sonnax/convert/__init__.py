@@ -12,6 +12,7 @@ from sonnax.convert._mapping.names import to_params as to_params
 from sonnax.convert._read.checkpoint import Checkpoint as Checkpoint
 from sonnax.convert._read.checkpoint import TensorInfo as TensorInfo
 from sonnax.convert._read.checkpoint import open_checkpoint as open_checkpoint
+from sonnax.convert._write.checkpoint import to_checkpoint as to_checkpoint
 from sonnax.convert._write.npz import load as load
 from sonnax.convert._write.npz import save as save
 from sonnax.convert.errors import ChecksumError as ChecksumError
@@ -42,5 +43,6 @@ __all__ = [
     "open_checkpoint",
     "save",
     "split_name",
+    "to_checkpoint",
     "to_params",
 ]
