@@ -3,6 +3,7 @@
 from sonnax.convert import _requirements  # noqa: F401 - first: names the extra if one is missing.
 from sonnax.convert._convert import ConversionSummary as ConversionSummary
 from sonnax.convert._convert import convert as convert
+from sonnax.convert._load.restore import restore as restore
 from sonnax.convert._load.sources import from_checkpoint as from_checkpoint
 from sonnax.convert._load.sources import from_module as from_module
 from sonnax.convert._load.sources import from_saved_model as from_saved_model
@@ -19,6 +20,7 @@ from sonnax.convert.errors import ChecksumError as ChecksumError
 from sonnax.convert.errors import ConvertError as ConvertError
 from sonnax.convert.errors import CorruptCheckpointError as CorruptCheckpointError
 from sonnax.convert.errors import InputNotFoundError as InputNotFoundError
+from sonnax.convert.errors import MismatchError as MismatchError
 from sonnax.convert.errors import NotACheckpointError as NotACheckpointError
 from sonnax.convert.errors import OutputError as OutputError
 from sonnax.convert.errors import UnsupportedError as UnsupportedError
@@ -31,6 +33,7 @@ __all__ = [
     "ConvertError",
     "CorruptCheckpointError",
     "InputNotFoundError",
+    "MismatchError",
     "NotACheckpointError",
     "OutputError",
     "TensorInfo",
@@ -41,6 +44,7 @@ __all__ = [
     "from_saved_model",
     "load",
     "open_checkpoint",
+    "restore",
     "save",
     "split_name",
     "to_checkpoint",
