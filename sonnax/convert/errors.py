@@ -41,3 +41,28 @@ class OutputError(ConvertError):
     """The output cannot be written: it exists, its folder is unwritable, or a write failed."""
 
     exit_code = 6
+
+
+class MismatchError(ConvertError):
+    """The checkpoint does not fit the model: entries missing, unexpected or of another shape.
+
+    Attributes:
+      missing: one line per entry the model has and the checkpoint lacks.
+      unexpected: one line per entry the checkpoint has and the model lacks.
+      mismatched: one line per entry whose shape or dtype differs, expected and found.
+    """
+
+    exit_code = 8
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[str] | None = None,
+        unexpected: list[str] | None = None,
+        mismatched: list[str] | None = None,
+    ):
+        super().__init__(message)
+        self.missing = missing or []
+        self.unexpected = unexpected or []
+        self.mismatched = mismatched or []

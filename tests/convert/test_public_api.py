@@ -29,6 +29,7 @@ def test_the_error_hierarchy_and_its_exit_codes():
         "ChecksumError": ("CorruptCheckpointError", 4),
         "UnsupportedError": ("ConvertError", 5),
         "OutputError": ("ConvertError", 6),
+        "MismatchError": ("ConvertError", 8),
     }
     assert all(name in sonnax.convert.__all__ for name in hierarchy)
 
