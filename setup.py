@@ -46,12 +46,13 @@ setup(
         "convert": _CONVERT,
         "tf": _TF,
         "test": _TEST + _CONVERT + _TF,
+        # The examples checkpoint with sonnax.convert.save, so they need the convert extra too.
         "examples": [
             "optax>=0.2.4",
             "absl-py>=2.0",
             "keras>=3",
             "scikit-learn>=1.3",
-            "tqdm>=4.66",
+            *_CONVERT,
         ],
         # sonnax.experimental's flax interop and tabulate; never needed by `import sonnax`.
         "flax": ["flax>=0.10"],
