@@ -7,6 +7,8 @@ from sonnax.convert._load.restore import restore as restore
 from sonnax.convert._load.sources import from_checkpoint as from_checkpoint
 from sonnax.convert._load.sources import from_module as from_module
 from sonnax.convert._load.sources import from_saved_model as from_saved_model
+from sonnax.convert._mapping.layouts import to_compat_layout as to_compat_layout
+from sonnax.convert._mapping.layouts import to_haiku_layout as to_haiku_layout
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult
 from sonnax.convert._mapping.names import split_name as split_name
 from sonnax.convert._mapping.names import to_params as to_params
@@ -48,5 +50,7 @@ __all__ = [
     "save",
     "split_name",
     "to_checkpoint",
+    "to_compat_layout",
+    "to_haiku_layout",
     "to_params",
 ]
