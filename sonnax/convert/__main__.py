@@ -7,7 +7,7 @@ import re
 import sys
 
 from sonnax.convert import _convert, _listing, _progress, errors
-from sonnax.convert._mapping import dtypes, names
+from sonnax.convert._mapping import dtypes, names, rename
 
 _LIST_HELP = (
     "print the tensors and where each would go; no OUT. TRAINABLE is known only for SavedModels "
@@ -41,6 +41,20 @@ def _regex(text: str) -> re.Pattern[str]:
         return re.compile(text)
     except re.error as error:
         raise argparse.ArgumentTypeError(f"bad regular expression {text!r}: {error}") from error
+
+
+def _rename_rule(text: str) -> tuple[str, str]:
+    regex, equals, replacement = text.partition("=")
+    if not equals or not regex:
+        raise argparse.ArgumentTypeError(
+            f"bad rename rule {text!r}: expected REGEX=REPLACEMENT, e.g. '^model/=' to drop a "
+            "leading 'model/' (the first '=' separates them)"
+        )
+    try:
+        rename.compile_rules([(regex, replacement)])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return regex, replacement
 
 
 def _dtype(text: str) -> str:
@@ -77,6 +91,15 @@ def _parser() -> argparse.ArgumentParser:
         type=_regex,
         action="append",
         help="leave out variables whose name matches (repeatable)",
+    )
+    add(
+        "--rename",
+        metavar="REGEX=REPL",
+        type=_rename_rule,
+        action="append",
+        help="rewrite variable names with re.sub before anything else sees them (repeatable, "
+        "applied in order), e.g. for Sonnet 1 / TF1 checkpoints: "
+        r"--rename '^conv_net_2d/conv_2d_(\d+)/=conv_\1/' (see docs/porting.md)",
     )
     add("--dtype", type=_dtype, help="cast floating-point tensors, e.g. bfloat16 or float16")
     add(
@@ -128,6 +151,7 @@ def _convert_and_report(args: argparse.Namespace) -> None:
             args.src,
             args.out,
             dtype=args.dtype,
+            rename=args.rename,
             overwrite=args.force,
             progress=display,
             **dataclasses.asdict(_selection(args)),

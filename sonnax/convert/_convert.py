@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from sonnax.convert._mapping import dtypes, names
+from sonnax.convert._mapping import rename as renames
 from sonnax.convert._read import checkpoint as checkpoint_lib
 from sonnax.convert._write import npz
 
@@ -56,6 +57,7 @@ def convert(
     dtype: str | np.dtype | None = None,
     include_slots: bool = False,
     include_save_counter: bool = False,
+    rename: renames.Rules | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
 ) -> ConversionSummary:
@@ -74,6 +76,9 @@ def convert(
       include_slots: also convert optimizer state (slot variables, variables an optimizer owns,
         Sonnet optimizer moments), into `state`.
       include_save_counter: also convert the save counter (into `state`).
+      rename: `(regex, replacement)` rules applied in order with `re.sub` to each variable
+        name before selection and the name rule, e.g. `[(r"^conv_net_2d/conv_2d_(\\d+)/",
+        r"conv_\\1/")]` for a Sonnet 1 / TF1 checkpoint (see docs/porting.md).
       overwrite: replace an existing `out`.
       progress: called as `progress(bytes_done, bytes_total)` after each tensor is written.
 
@@ -82,6 +87,7 @@ def convert(
 
     Raises:
       ConvertError: a subclass saying what went wrong; `out` is then left untouched.
+      ValueError: a rename rule is invalid.
     """
     start = time.perf_counter()
     target = dtypes.parse_dtype(dtype)
@@ -92,7 +98,7 @@ def convert(
         include_save_counter=include_save_counter,
     )
     with checkpoint_lib.open_checkpoint(src) as checkpoint:
-        placed = names.plan(checkpoint.entries(), selection)
+        placed = names.plan(renames.rename_entries(checkpoint.entries(), rename), selection)
         # Closing the stream stops its read-ahead before the checkpoint's files are closed.
         with contextlib.closing(_stream(checkpoint, placed.placements, target, progress)) as arrays:
             npz.write_arrays(out, arrays, overwrite=overwrite)

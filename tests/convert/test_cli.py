@@ -277,7 +277,7 @@ def test_help_documents_every_exit_code(capsys):
     assert "  0  success" in text and "  2  usage error" in text
     assert "  1  an unexpected error" in text
     classes = _subclasses(errors.ConvertError)
-    assert len(classes) == 7
+    assert len(classes) == 8
     for error in classes:
         assert f"  {error.exit_code}  {error.__name__}: " in text
     # A ConvertError never exits as an uncaught exception (1) or a usage error (2) would.

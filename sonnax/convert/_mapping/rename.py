@@ -27,7 +27,8 @@ def compile_rules(rules: Rules | None) -> tuple[tuple[re.Pattern[str], str], ...
       The compiled rules, in order.
 
     Raises:
-      ValueError: a rule is not a pair, or its regex does not compile.
+      ValueError: a rule is not a pair, its regex does not compile, or its replacement
+        refers to a group the regex does not have.
     """
     compiled = []
     for index, rule in enumerate(rules or ()):
@@ -39,12 +40,25 @@ def compile_rules(rules: Rules | None) -> tuple[tuple[re.Pattern[str], str], ...
         pattern, replacement = rule
         try:
             regex = re.compile(pattern)
-        except re.error as error:
+            _check_replacement(regex, replacement)
+        except (re.error, IndexError) as error:
             raise ValueError(
                 f"rename rule {index} ({pattern!r} -> {replacement!r}) is invalid: {error}"
             ) from error
         compiled.append((regex, replacement))
     return tuple(compiled)
+
+
+def _check_replacement(regex: re.Pattern[str], replacement: str) -> None:
+    """Expands `replacement` against a regex with `regex`'s groups that matches anything.
+
+    `re.sub` checks group references only once a name matches; this finds a bad one now.
+    """
+    names = {index: name for name, index in regex.groupindex.items()}
+    groups = "".join(
+        f"(?P<{names[index]}>)" if index in names else "()" for index in range(1, regex.groups + 1)
+    )
+    re.compile(groups).sub(replacement, "")
 
 
 def rename(name: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
@@ -57,9 +71,6 @@ def rename(name: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     Returns:
       The rewritten name.
 
-    Raises:
-      ValueError: a replacement refers to a group its regex does not have.
-
     >>> rename("encoder/mlp/linear_0/w:0", compile_rules([(r"^encoder/", "")]))
     'mlp/linear_0/w:0'
     """
@@ -67,13 +78,7 @@ def rename(name: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     if not (colon and suffix.isdigit()):
         base, colon, suffix = name, "", ""
     for regex, replacement in rules:
-        try:
-            base = regex.sub(replacement, base)
-        except (re.error, IndexError) as error:
-            # A bad group reference shows only once a name matches.
-            raise ValueError(
-                f"rename rule {regex.pattern!r} -> {replacement!r} fails on {name!r}: {error}"
-            ) from error
+        base = regex.sub(replacement, base)
     return base + colon + suffix
 
 
@@ -90,8 +95,7 @@ def rename_entries(
       The entries, same keys, names rewritten.
 
     Raises:
-      ValueError: a rule is invalid (see `compile_rules` and `rename`), or a name becomes
-        empty.
+      ValueError: a rule is invalid (see `compile_rules`), or a name becomes empty.
     """
     compiled = compile_rules(rules)
     if not compiled:
