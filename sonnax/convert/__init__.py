@@ -7,6 +7,8 @@ from sonnax.convert._load.restore import restore as restore
 from sonnax.convert._load.sources import from_checkpoint as from_checkpoint
 from sonnax.convert._load.sources import from_module as from_module
 from sonnax.convert._load.sources import from_saved_model as from_saved_model
+from sonnax.convert._mapping.layer_stack import stack_layers as stack_layers
+from sonnax.convert._mapping.layer_stack import unstack_layers as unstack_layers
 from sonnax.convert._mapping.layouts import to_compat_layout as to_compat_layout
 from sonnax.convert._mapping.layouts import to_haiku_layout as to_haiku_layout
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult
@@ -49,8 +51,10 @@ __all__ = [
     "restore",
     "save",
     "split_name",
+    "stack_layers",
     "to_checkpoint",
     "to_compat_layout",
     "to_haiku_layout",
     "to_params",
+    "unstack_layers",
 ]
