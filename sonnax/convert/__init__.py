@@ -14,12 +14,15 @@ from sonnax.convert._mapping.layouts import to_haiku_layout as to_haiku_layout
 from sonnax.convert._mapping.names import ConversionResult as ConversionResult
 from sonnax.convert._mapping.names import split_name as split_name
 from sonnax.convert._mapping.names import to_params as to_params
+from sonnax.convert._mapping.optimizer_state import optax_optimizer as optax_optimizer
+from sonnax.convert._mapping.optimizer_state import optimizer_state as optimizer_state
 from sonnax.convert._read.checkpoint import Checkpoint as Checkpoint
 from sonnax.convert._read.checkpoint import TensorInfo as TensorInfo
 from sonnax.convert._read.checkpoint import open_checkpoint as open_checkpoint
 from sonnax.convert._write.checkpoint import to_checkpoint as to_checkpoint
 from sonnax.convert._write.npz import load as load
 from sonnax.convert._write.npz import save as save
+from sonnax.convert._write.optimizer_state import load_optimizer_state as load_optimizer_state
 from sonnax.convert.errors import ChecksumError as ChecksumError
 from sonnax.convert.errors import ConvertError as ConvertError
 from sonnax.convert.errors import CorruptCheckpointError as CorruptCheckpointError
@@ -47,7 +50,10 @@ __all__ = [
     "from_module",
     "from_saved_model",
     "load",
+    "load_optimizer_state",
     "open_checkpoint",
+    "optax_optimizer",
+    "optimizer_state",
     "restore",
     "save",
     "split_name",
