@@ -173,3 +173,129 @@ def test_the_optimizer_state_file_round_trips(tf: Any, tmp_path: pathlib.Path) -
         r"\['count', 'mu', 'nu'\]; was it written for another optimizer\?",
     ):
         convert.load_optimizer_state(path, "adam")
+
+
+def _adam_checkpoint(
+    tf: Any, out: pathlib.Path, edit: Any = None, save_model: bool = True, **objects: Any
+) -> tuple[str, Any]:
+    """An MLP trained one step by Adam, `edit(adam)` applied before saving; `(prefix, mlp)`."""
+    import sonnet as snt  # noqa: PLC0415
+
+    mlp, adam = snt.nets.MLP([2]), snt.optimizers.Adam(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(mlp(tf.ones([1, 3])) ** 2)
+    adam.apply(tape.gradient(loss, mlp.trainable_variables), mlp.trainable_variables)
+    if edit is not None:
+        edit(adam)
+    objects = {**({"model": mlp} if save_model else {}), "optimizer": adam, **objects}
+    return tf.train.Checkpoint(**objects).write(str(out / "ckpt")), mlp
+
+
+def _state(path: str, optimizer: str = "adam", params: Any = None, **kwargs: Any) -> Any:
+    with convert.open_checkpoint(path) as checkpoint:
+        if params is None:
+            params = convert.to_params(checkpoint).params
+        return convert.optimizer_state(checkpoint, params, optimizer, **kwargs)
+
+
+def _step_renamed(adam: Any) -> None:
+    adam.counter = adam.step
+    del adam.step
+
+
+def _reversed_m(adam: Any) -> None:
+    adam.m = list(reversed(adam.m))
+
+
+def _params(prefix: str) -> dict[str, dict[str, np.ndarray]]:
+    with convert.open_checkpoint(prefix) as checkpoint:
+        return convert.to_params(checkpoint).params
+
+
+def _two_adams(tf: Any, out: pathlib.Path) -> str:
+    import sonnet as snt  # noqa: PLC0415
+
+    other, variable = snt.optimizers.Adam(0.1), tf.Variable([1.0], name="x")
+    other.apply([tf.ones([1])], [variable])
+    return _adam_checkpoint(tf, out, other=other, variable=variable)[0]
+
+
+ERRORS: dict[str, tuple[Any, str]] = {
+    "unknown_optimizer": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out)[0], "adagrad"),
+        r"optimizer 'adagrad' is not supported; expected one of "
+        r"\['adam', 'momentum', 'rmsprop', 'sgd'\]",
+    ),
+    "no_such_optimizer": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out)[0], "rmsprop"),
+        r"expected one 'rmsprop' optimizer in the checkpoint, found none",
+    ),
+    "wrong_prefix": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out)[0], prefix="opt"),
+        r"found \['optimizer'\].*Give its object path as `prefix` \(not 'opt'\)",
+    ),
+    "several_optimizers": (
+        lambda tf, out: _state(_two_adams(tf, out)),
+        r"expected one 'adam' optimizer in the checkpoint, found \['optimizer', 'other'\]",
+    ),
+    "slot_without_variable": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out, save_model=False)[0], params={}),
+        r"slot 'optimizer/m/0' \(named 'adam/m/mlp/linear_0/b'\) must belong to one model "
+        r"variable named like '<...>/m/<variable name>'; found none",
+    ),
+    "params_lack_variable": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out)[0], params={"other": {}}),
+        r"belongs to params\['mlp/~/linear_0'\]\['b'\], which `params` lacks",
+    ),
+    "shape_mismatch": (
+        lambda tf, out: _state(
+            (p := _adam_checkpoint(tf, out)[0]),
+            params={
+                **_params(p),
+                "mlp/~/linear_0": {"b": np.ones(5, np.float32), "w": np.ones((3, 2), np.float32)},
+            },
+        ),
+        r"slot 'optimizer/m/0' has shape \(2,\) and dtype float32, but its parameter "
+        r"params\['mlp/~/linear_0'\]\['b'\] has shape \(5,\)",
+    ),
+    "missing_list": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out, lambda adam: setattr(adam, "v", []))[0]),
+        r"the 'adam' optimizer has no slot list \['v'\] \(found \['m'\]\)",
+    ),
+    "order_disagrees": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out, _reversed_m)[0]),
+        r"slots 'optimizer/m/0' and 'optimizer/v/0' share list index 0 but belong to "
+        r"params\['mlp/~/linear_0'\]\['w'\] and params\['mlp/~/linear_0'\]\['b'\]",
+    ),
+    "param_without_slot": (
+        lambda tf, out: _state(
+            (p := _adam_checkpoint(tf, out)[0]), params={**_params(p), "extra": {"w": np.ones(1)}}
+        ),
+        r"no 'adam' slot belongs to \[\"params\['extra'\]\['w'\]\"\]",
+    ),
+    "no_step": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out, _step_renamed)[0]),
+        r"the 'adam' optimizer's step counter \('step'\) is not in the checkpoint",
+    ),
+    "step_too_large": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out, lambda adam: adam.step.assign(2**31))[0]),
+        r"step counter 'optimizer/step' is array\(2147483648\); "
+        r"expected a scalar in \[0, 2\*\*31\)",
+    ),
+    "unknown_layout": (
+        lambda tf, out: _state(_adam_checkpoint(tf, out)[0], layout="flax"),
+        r"optimizer_state: layout 'flax'; expected 'compat' or 'haiku'",
+    ),
+    "unknown_hyperparameter": (
+        lambda tf, out: convert.optax_optimizer("adam", 0.1, b1=0.9),
+        r"optax_optimizer: 'adam' takes no \['b1'\]; Sonnet's arguments are "
+        r"\['beta1', 'beta2', 'epsilon'\]",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_name_the_slots(tf: Any, tmp_path: pathlib.Path, name: str) -> None:
+    call, match = ERRORS[name]
+    with pytest.raises(convert.UnsupportedError, match=match):
+        call(tf, tmp_path)

@@ -74,7 +74,14 @@ def _find_slots(
     found: dict[str, dict[str, dict[int, checkpoint_lib.TensorInfo]]] = {}
     for info in entries.values():
         match = _SLOT_PATH.match(info.object_path or "")
-        if info.kind == "slot" and match and match["attr"] in SLOTS[optimizer]:
+        scope = (
+            SLOTS[optimizer][match["attr"]][0]
+            if match and match["attr"] in SLOTS[optimizer]
+            else None
+        )
+        # By structure and name, not only `kind`: the reader tells an optimizer by its place
+        # (the root's `optimizer`), and a Sonnet optimizer elsewhere holds plain variables.
+        if match and scope and f"/{scope}/" in names.variable_name(info):
             lists = found.setdefault(match["root"], {})
             lists.setdefault(match["attr"], {})[int(match["index"])] = info
     roots = sorted(found) if prefix is None else [prefix]
