@@ -43,6 +43,16 @@ def _regex(text: str) -> re.Pattern[str]:
         raise argparse.ArgumentTypeError(f"bad regular expression {text!r}: {error}") from error
 
 
+def _layout_module(text: str) -> tuple[str, str]:
+    module, equals, kind = text.partition("=")
+    if not equals or not module or not kind:
+        raise argparse.ArgumentTypeError(
+            f"bad layout module {text!r}: expected PATH=KIND, e.g. 'encoder=lstm' or "
+            "'up=conv_transpose:channels_first'"
+        )
+    return module, kind
+
+
 def _rename_rule(text: str) -> tuple[str, str]:
     regex, equals, replacement = text.partition("=")
     if not equals or not regex:
@@ -109,6 +119,30 @@ def _parser() -> argparse.ArgumentParser:
         "optimizers, Sonnet optimizer moments), into state",
     )
     add("--include-save-counter", action="store_true", help="also convert the save counter")
+    add(
+        "--layout",
+        choices=("compat", "haiku"),
+        default="compat",
+        help="compat (default): variables as sonnax.compat (Sonnet) lays them out; haiku: "
+        "mapped onto the core (Haiku) modules: LSTM, GRU, BatchNorm, transposed and depthwise "
+        "convolutions (see sonnax.convert.to_haiku_layout)",
+    )
+    add(
+        "--layout-module",
+        metavar="PATH=KIND",
+        type=_layout_module,
+        action="append",
+        help="with --layout haiku: the layout of a module that is not found by its variables "
+        "or default name, e.g. 'encoder=lstm', 'up=conv_transpose:channels_first', 'x=none' "
+        "(repeatable)",
+    )
+    add(
+        "--optimizer-state",
+        metavar="NAME",
+        choices=("adam", "momentum", "rmsprop", "sgd"),
+        help="also write this Sonnet optimizer's state (adam, momentum, rmsprop, sgd) as optax "
+        "state into OUT.opt_state.npz; read it with sonnax.convert.load_optimizer_state",
+    )
     add("--force", action="store_true", help="overwrite OUT if it exists")
     add("--quiet", action="store_true", help="print nothing but errors")
     return parser
@@ -152,6 +186,9 @@ def _convert_and_report(args: argparse.Namespace) -> None:
             args.out,
             dtype=args.dtype,
             rename=args.rename,
+            layout=args.layout,
+            modules=dict(args.layout_module or ()),
+            optimizer_state=args.optimizer_state,
             overwrite=args.force,
             progress=display,
             **dataclasses.asdict(_selection(args)),

@@ -4,15 +4,19 @@ import collections.abc
 import concurrent.futures
 import contextlib
 import dataclasses
+import itertools
 import os
 import time
+from typing import Any
 
 import numpy as np
 
-from sonnax.convert._mapping import dtypes, names
+from sonnax.convert import errors
+from sonnax.convert._mapping import dtypes, layouts, names
 from sonnax.convert._mapping import rename as renames
 from sonnax.convert._read import checkpoint as checkpoint_lib
 from sonnax.convert._write import npz
+from sonnax.convert._write import optimizer_state as optimizer_state_file
 
 Progress = collections.abc.Callable[[int, int], None]
 
@@ -58,6 +62,9 @@ def convert(
     include_slots: bool = False,
     include_save_counter: bool = False,
     rename: renames.Rules | None = None,
+    layout: str = "compat",
+    modules: layouts.Modules | None = None,
+    optimizer_state: str | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
 ) -> ConversionSummary:
@@ -79,6 +86,14 @@ def convert(
       rename: `(regex, replacement)` rules applied in order with `re.sub` to each variable
         name before selection and the name rule, e.g. `[(r"^conv_net_2d/conv_2d_(\\d+)/",
         r"conv_\\1/")]` for a Sonnet 1 / TF1 checkpoint (see docs/porting.md).
+      layout: `"compat"` (the name rule's layout, for `sonnax.compat`), or `"haiku"` to map
+        onto the core modules as `to_haiku_layout` does. The mapped modules (LSTMs, BatchNorms,
+        transposed and depthwise convolutions) are read whole and written first; the rest is
+        streamed as with `"compat"`.
+      modules: with `layout="haiku"`, `{module path: kind}` as for `to_haiku_layout`.
+      optimizer_state: also write the state of this Sonnet optimizer (`"adam"`, `"momentum"`,
+        `"rmsprop"`, `"sgd"`) as optax state into `OUT.opt_state.npz` (read it with
+        `load_optimizer_state`), laid out as the params are; its moments are held in memory.
       overwrite: replace an existing `out`.
       progress: called as `progress(bytes_done, bytes_total)` after each tensor is written.
 
@@ -97,23 +112,58 @@ def convert(
         include_slots=include_slots,
         include_save_counter=include_save_counter,
     )
+    if layout not in ("compat", "haiku"):
+        raise errors.UnsupportedError(f"convert: layout {layout!r}; expected 'compat' or 'haiku'")
     with checkpoint_lib.open_checkpoint(src) as checkpoint:
         placed = names.plan(renames.rename_entries(checkpoint.entries(), rename), selection)
+        streamed, mapped, fields = _map(
+            checkpoint, placed.placements, target, layout, modules, optimizer_state
+        )
         # Closing the stream stops its read-ahead before the checkpoint's files are closed.
-        with contextlib.closing(_stream(checkpoint, placed.placements, target, progress)) as arrays:
-            npz.write_arrays(out, arrays, overwrite=overwrite)
+        with contextlib.closing(_stream(checkpoint, streamed, target, progress)) as arrays:
+            npz.write_arrays(out, itertools.chain(mapped, arrays), overwrite=overwrite)
+    if fields is not None:
+        state_path = optimizer_state_file.path_beside(out)
+        optimizer_state_file.write_fields(state_path, fields, overwrite=overwrite)
     notes = list(placed.notes)
     if not placed.placements:
         notes.append("no tensor was selected: the params file holds no arrays")
     return ConversionSummary(
         source=os.fspath(src),
         output=os.fspath(out),
-        tensors=len(placed.placements),
+        tensors=len(streamed) + len(mapped),
         nbytes=sum(placement.info.nbytes for placement in placed.placements),
         seconds=time.perf_counter() - start,
         notes=notes,
         skipped=dict(placed.skipped),
     )
+
+
+def _map(
+    checkpoint: checkpoint_lib.Checkpoint,
+    placements: tuple[names.Placement, ...],
+    target: np.dtype | None,
+    layout: str,
+    modules: layouts.Modules | None,
+    optimizer: str | None,
+) -> tuple[tuple[names.Placement, ...], list[tuple[str, np.ndarray]], dict[str, Any] | None]:
+    """`(placements to stream, [(file key, mapped array)], optimizer fields or None)`.
+
+    With the Haiku layout, the modules a layout rule applies to are read and mapped here (and
+    written first); the optimizer's state is read before anything is written, so that an error
+    in it leaves `out` untouched.
+    """
+    mapped: list[tuple[str, np.ndarray]] = []
+    streamed, haiku_state = placements, None
+    if layout == "haiku":
+        read = lambda p: dtypes.cast(checkpoint.read(p.info.key), target)  # noqa: E731
+        streamed, mapped, haiku_state = layouts.map_placements(placements, read, modules)
+    fields = None
+    if optimizer is not None:
+        fields = optimizer_state_file.read_for_placements(
+            checkpoint, placements, optimizer, haiku_state, modules
+        )
+    return streamed, mapped, fields
 
 
 def _stream(

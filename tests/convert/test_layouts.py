@@ -12,6 +12,7 @@ import pytest
 import sonnax as snx
 from sonnax import compat as snt
 from sonnax import convert
+from sonnax.convert.__main__ import main
 
 STATE_SEED = 3
 LSTM_FORGET_BIAS = 2.5  # Not Sonnet's default 1, and not the core's built-in 1.
@@ -265,6 +266,19 @@ def test_tf_sonnet_checkpoint_runs_in_the_core_modules(tmp_path: Any) -> None:
     np.testing.assert_allclose(got[0], np.stack(expected_sequence), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(got[1], expected_images.numpy(), rtol=1e-5, atol=1e-5)
 
+    # The CLI's --layout haiku writes the same arrays (mapped modules read whole, others streamed).
+    out = tmp_path / "out.npz"
+    assert main([prefix, str(out), "--layout", "haiku", "--quiet"]) == 0
+    for got_tree, want_tree in zip(convert.load(out), (params, state), strict=True):
+        assert _names(got_tree) == _names(want_tree)
+        for module, names in want_tree.items():
+            for name, value in names.items():
+                np.testing.assert_array_equal(got_tree[module][name], value)
+    with pytest.raises(
+        convert.UnsupportedError, match=r"convert: layout 'flax'; expected 'compat'"
+    ):
+        convert.convert(prefix, tmp_path / "never.npz", layout="flax")
+
 
 def _ones(*shape: int) -> np.ndarray:
     return np.ones(shape, np.float32)
@@ -280,6 +294,7 @@ def _compat_bn(**params: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 _LSTM = {"w_i": _ones(3, 8), "w_h": _ones(2, 8), "b": _ones(8)}
+_LSTM_SHAPES = [(name, value.shape) for name, value in _LSTM.items()]
 ERRORS = {
     "lstm_projection": (
         lambda: convert.to_haiku_layout({"lstm": {**_LSTM, "projection": _ones(2, 2)}}),
@@ -446,3 +461,23 @@ def test_none_keeps_a_module_and_names_override_detection() -> None:
     np.testing.assert_array_equal(
         flipped["conv2_d_transpose"]["w"], params["conv2_d_transpose"]["w"][::-1]
     )
+
+
+def test_cli_layout_module_needs_path_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit, match="2"):
+        main(["src", "out.npz", "--layout", "haiku", "--layout-module", "encoder"])
+    assert "bad layout module 'encoder': expected PATH=KIND" in capsys.readouterr().err
+
+
+def test_a_mapped_module_may_not_land_on_a_streamed_one() -> None:
+    from sonnax.convert._mapping import layouts, names  # noqa: PLC0415
+
+    def placement(module: str, name: str, shape: tuple[int, ...]) -> names.Placement:
+        info = convert.TensorInfo(name, name, None, "variable", None, np.dtype("float32"), shape, 0)
+        return names.Placement(info, "params", module, name)
+
+    placements = [placement("lstm", n, s) for n, s in _LSTM_SHAPES] + [
+        placement("lstm/linear", "w", (5, 8))
+    ]
+    with pytest.raises(convert.UnsupportedError, match=r"params\['lstm/linear'\] is both made by"):
+        layouts.map_placements(placements, lambda p: np.ones(p.info.shape, np.float32), None)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sonnax import convert
+from sonnax.convert.__main__ import main
 
 LEARNING_RATE = 0.05
 
@@ -149,6 +150,18 @@ def test_haiku_layout_state_steps_the_core_lstm_as_tf_steps_sonnets(
         np.testing.assert_allclose(
             new["lstm/linear"][name], expected["lstm/linear"][name], rtol=1e-6, atol=1e-6
         )
+
+    # The CLI writes the same params and optimizer state.
+    out = tmp_path / "out.npz"
+    assert (
+        main([prefix, str(out), "--layout", "haiku", "--optimizer-state", "adam", "--quiet"]) == 0
+    )
+    written, _ = convert.load(out)
+    loaded = convert.load_optimizer_state(tmp_path / "out.opt_state.npz", "adam")
+    for got, want in ((written, params), (loaded, state)):
+        assert str(jax.tree.structure(got)) == str(jax.tree.structure(want))
+        for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+            np.testing.assert_array_equal(g, w)
 
 
 def test_the_optimizer_state_file_round_trips(tf: Any, tmp_path: pathlib.Path) -> None:

@@ -71,3 +71,32 @@ def load_optimizer_state(path: str | os.PathLike[str], optimizer: str) -> Any:
             "it written for another optimizer?"
         )
     return optimizer_state.build_state(optimizer, fields)
+
+
+def read_for_placements(
+    checkpoint: Any,
+    placements: Any,
+    optimizer: str,
+    haiku_state: dict[str, dict[str, Any]] | None,
+    modules: Any,
+) -> optimizer_state.Fields:
+    """The optax fields for a conversion's placements (before anything is written).
+
+    Args:
+      checkpoint: the open checkpoint.
+      placements: the conversion's `names.Placement`s, in the compat layout.
+      optimizer: the optimizer's kind.
+      haiku_state: with the Haiku layout, the compat state of the mapped modules (else None).
+      modules: the layout's `modules`.
+
+    Returns:
+      The fields, laid out as the params are.
+    """
+    params: dict[str, dict[str, Any]] = {}
+    for placement in placements:
+        if placement.collection == "params":
+            params.setdefault(placement.module, {})[placement.name] = placement.info
+    fields = optimizer_state.read_fields(checkpoint, params, optimizer)
+    if haiku_state is None:
+        return fields
+    return optimizer_state.to_haiku_fields(fields, params, haiku_state, modules)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sonnax.convert import errors
+from sonnax.convert import _keys, errors
 from sonnax.convert._mapping.layouts import (
     batch_norm,
     conv,
@@ -256,3 +256,50 @@ def to_compat_layout(
       UnsupportedError: a module's layout does not fit its rule, or a named module is missing.
     """
     return convert_layout(params, state, modules, to_haiku=False)
+
+
+def map_placements(
+    placements: collections.abc.Sequence[Any],
+    read: collections.abc.Callable[[Any], np.ndarray],
+    modules: Modules | None,
+) -> tuple[tuple[Any, ...], list[tuple[str, np.ndarray]], dict[str, dict[str, np.ndarray]]]:
+    """Maps the placements of a conversion (`names.Placement`s) onto the Haiku layout.
+
+    Only the modules a rule applies to are read (with `read`) and held in memory; the others
+    are returned as placements, to be streamed as they are.
+
+    Returns:
+      `(placements left as they are, [(file key, mapped array)], compat state of the mapped
+      modules)`.
+
+    Raises:
+      UnsupportedError: as `to_haiku_layout`, or a mapped entry lands on a streamed one.
+    """
+    shapes: dict[str, dict[str, dict[str, Any]]] = {"params": {}, "state": {}}
+    for placement in placements:
+        shapes[placement.collection].setdefault(placement.module, {})[placement.name] = (
+            placement.info
+        )
+    steps = plan(shapes["params"], shapes["state"], True, modules)
+    affected = {key for step in steps for key in step.rule.compat_keys(step.module)}
+    trees: Trees = {"params": {}, "state": {}}
+    rest = []
+    for placement in placements:
+        if (placement.collection, placement.module) in affected:
+            trees[placement.collection].setdefault(placement.module, {})[placement.name] = read(
+                placement
+            )
+        else:
+            rest.append(placement)
+    mapped = run(trees, steps, True)
+    streamed = {(p.collection, p.module) for p in rest}
+    items: list[tuple[str, np.ndarray]] = []
+    for collection, tree in mapped.items():
+        for module, names in tree.items():
+            if (collection, module) in streamed:
+                raise errors.UnsupportedError(
+                    f"layout mapping: {collection}[{module!r}] is both made by a mapped module and "
+                    "present in the checkpoint. Keep the mapped module as it is in `modules`."
+                )
+            items.extend((_keys.entry_key(collection, module, n), a) for n, a in names.items())
+    return tuple(rest), items, trees["state"]
