@@ -2,7 +2,18 @@
 
 import textwrap
 
+import pytest
+
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tensorflow_loaded_first():
+    """Imports TF before `pytester` snapshots `sys.modules`: the snapshot's restore would drop
+    a TF imported by the inner run, and TensorFlow cannot be imported twice in one process."""
+    import sonnet  # noqa: F401
+    import tensorflow  # noqa: F401
+
 
 _TESTS = """
 import numpy as np
