@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sonnax.convert import errors
-from sonnax.convert._mapping import dtypes, names
+from sonnax.convert._mapping import dtypes, layouts, names
 from sonnax.convert._mapping import rename as renames
 from sonnax.convert._read import checkpoint as checkpoint_lib
 from sonnax.convert._read import saved_model
@@ -30,6 +30,8 @@ def from_checkpoint(
     exclude: names.Patterns | None = None,
     dtype: str | np.dtype | None = None,
     rename: renames.Rules | None = None,
+    layout: str = "compat",
+    modules: layouts.Modules | None = None,
 ) -> tuple[Arrays, Arrays]:
     """Reads a TF / Sonnet checkpoint's variables as sonnax `(params, state)`, without TF.
 
@@ -47,21 +49,27 @@ def from_checkpoint(
       rename: `(regex, replacement)` rules applied in order with `re.sub` to each variable
         name before the name rule, e.g. `[(r"^conv_net_2d/conv_2d_(\\d+)/", r"conv_\\1/")]`
         for a Sonnet 1 / TF1 checkpoint (see docs/porting.md).
+      layout: `"compat"` (default), or `"haiku"` for the core (Haiku) modules' layout, as
+        `to_haiku_layout` maps it.
+      modules: with `layout="haiku"`, `{module path: kind}` as for `to_haiku_layout`.
 
     Returns:
       `(params, state)`, each `{module path: {name: array}}`.
 
     Raises:
-      ConvertError: a subclass saying what is wrong with the input (see `open_checkpoint`).
+      ConvertError: a subclass saying what is wrong with the input (see `open_checkpoint`),
+        or, with `layout="haiku"`, an `UnsupportedError` from the layout mapping.
       ValueError: a rename rule or a dtype is invalid.
     """
+    _check_layout(layout)
     with checkpoint_lib.open_checkpoint(path) as checkpoint:
-        return _collect(
+        trees = _collect(
             renames.rename_entries(checkpoint.entries(), rename),
             checkpoint.read,
             names.Selection(include=include or (), exclude=exclude or ()),
             dtypes.parse_dtype(dtype),
         )
+    return _laid_out(trees, layout, modules)
 
 
 def from_saved_model(
@@ -71,6 +79,8 @@ def from_saved_model(
     exclude: names.Patterns | None = None,
     dtype: str | np.dtype | None = None,
     rename: renames.Rules | None = None,
+    layout: str = "compat",
+    modules: layouts.Modules | None = None,
 ) -> tuple[Arrays, Arrays]:
     """Reads a SavedModel's variables as sonnax `(params, state)`, without TF.
 
@@ -84,6 +94,9 @@ def from_saved_model(
       dtype: cast floating-point tensors to this dtype (e.g. `"bfloat16"`).
       rename: `(regex, replacement)` rules applied to each variable name, as in
         `from_checkpoint`.
+      layout: `"compat"` (default), or `"haiku"` for the core (Haiku) modules' layout, as
+        `to_haiku_layout` maps it.
+      modules: with `layout="haiku"`, `{module path: kind}` as for `to_haiku_layout`.
 
     Returns:
       `(params, state)`, each `{module path: {name: array}}`.
@@ -99,10 +112,24 @@ def from_saved_model(
             "saved_model.pb and variables/variables.index in it); use from_checkpoint for "
             "a checkpoint"
         )
-    return from_checkpoint(path, include=include, exclude=exclude, dtype=dtype, rename=rename)
+    return from_checkpoint(
+        path,
+        include=include,
+        exclude=exclude,
+        dtype=dtype,
+        rename=rename,
+        layout=layout,
+        modules=modules,
+    )
 
 
-def from_module(snt_module: Any, *, include_slots: bool = False) -> tuple[Arrays, Arrays]:
+def from_module(
+    snt_module: Any,
+    *,
+    include_slots: bool = False,
+    layout: str = "compat",
+    modules: layouts.Modules | None = None,
+) -> tuple[Arrays, Arrays]:
     """Reads a live TF Sonnet module's variables as sonnax `(params, state)`.
 
     Each variable is placed by its `.name`, as a checkpoint's would be; trainable variables
@@ -113,13 +140,18 @@ def from_module(snt_module: Any, *, include_slots: bool = False) -> tuple[Arrays
         it once first).
       include_slots: also take optimizer state the module holds (e.g. an
         `snt.optimizers.Adam` among its attributes), into state.
+      layout: `"compat"` (default), or `"haiku"` for the core (Haiku) modules' layout, as
+        `to_haiku_layout` maps it.
+      modules: with `layout="haiku"`, `{module path: kind}` as for `to_haiku_layout`.
 
     Returns:
       `(params, state)`, each `{module path: {name: numpy array}}`.
 
     Raises:
       TypeError: `snt_module` is not a `tf.Module`.
+      UnsupportedError: an unknown `layout`, or the layout mapping does not fit a module.
     """
+    _check_layout(layout)
     import tensorflow as tf  # Lazily: only a live module needs TensorFlow.
 
     if not isinstance(snt_module, tf.Module):
@@ -132,12 +164,28 @@ def from_module(snt_module: Any, *, include_slots: bool = False) -> tuple[Arrays
     )
     variables = {"/".join(map(str, path)): variable for path, variable in found}
     entries = {key: _variable_info(key, variable) for key, variable in variables.items()}
-    return _collect(
+    trees = _collect(
         entries,
         lambda key: variables[key].numpy(),
         names.Selection(include_slots=include_slots),
         None,
     )
+    return _laid_out(trees, layout, modules)
+
+
+def _check_layout(layout: str) -> None:
+    """Raises: UnsupportedError: `layout` is neither `"compat"` nor `"haiku"`."""
+    if layout not in ("compat", "haiku"):
+        raise errors.UnsupportedError(f"layout {layout!r}; expected 'compat' or 'haiku'")
+
+
+def _laid_out(
+    trees: tuple[Arrays, Arrays], layout: str, modules: layouts.Modules | None
+) -> tuple[Arrays, Arrays]:
+    """The compat-layout trees, mapped onto the Haiku layout if asked."""
+    if layout == "compat":
+        return trees
+    return layouts.convert_layout(*trees, modules, to_haiku=True)
 
 
 def _variable_info(path: str, variable: Any) -> checkpoint_lib.TensorInfo:
