@@ -10,8 +10,16 @@ _VERSION = re.search(
     r'^__version__ = "([^"]+)"', (_HERE / "sonnax" / "__init__.py").read_text(), re.M
 ).group(1)
 
-# Reading TF checkpoints (sonnax.convert) needs these, never TensorFlow itself.
-_CONVERT = ["protobuf>=4.25", "google-crc32c>=1.5", "cramjam>=2.8", "isal>=1.6", "tqdm>=4.66"]
+# Reading TF checkpoints (sonnax.convert) needs these, never TensorFlow itself; loading them into
+# sonnax.compat (the README's main job) needs optax, which compat's optimizers are built on.
+_CONVERT = [
+    "protobuf>=4.25",
+    "google-crc32c>=1.5",
+    "cramjam>=2.8",
+    "isal>=1.6",
+    "tqdm>=4.66",
+    "optax>=0.2.4",
+]
 # TensorFlow and Sonnet: live-module conversion, and oracles in tests; never imported by `sonnax`.
 _TF = ["tensorflow-cpu>=2.16", "dm-sonnet>=2.0.2", "dm-tree>=0.1.8"]
 _TEST = [
