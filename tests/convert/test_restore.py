@@ -218,3 +218,17 @@ def test_sharding_errors_name_the_problem(prefix, mesh):
     indivisible = [(r"linear_1/b$", PartitionSpec(None)), (r"mean/average", PartitionSpec("data"))]
     with pytest.raises(ValueError, match=r"moving_mean'\]\['average'\] of shape \(1, 8\).*divide"):
         sonnax.convert.restore(prefix, _model(), X, shardings=indivisible, mesh=mesh)
+
+
+def test_an_entry_in_the_other_collection_moves_to_the_models():
+    # A checkpoint does not record trainability: a frozen Embed's table arrives as params.
+    def forward(ids):
+        return compat.Embed(existing_vocab=np.zeros((3, 2), np.float32), trainable=False)(ids)
+
+    model = sonnax.transform_with_state(forward)
+    ids = np.array([0, 2])
+    table = np.arange(6, dtype=np.float32).reshape(3, 2)
+    params, state = sonnax.convert.restore(({"embed": {"embeddings": table}}, {}), model, ids)
+    assert params == {}
+    np.testing.assert_array_equal(state["embed"]["embeddings"], table)
+    np.testing.assert_array_equal(model.apply(params, state, None, ids)[0], table[[0, 2]])

@@ -56,7 +56,9 @@ def restore(
 
     Returns:
       `(params, state)` for a `TransformedWithState`, else `params`: dicts of `jax.Array`s
-      with the dtypes `init` gives (an int64 counter becomes int32 without x64).
+      with the dtypes `init` gives (an int64 counter becomes int32 without x64). Each entry
+      is taken where the model has it: one the checkpoint holds under the other collection
+      (TF checkpoints do not record trainability) moves there.
 
     Raises:
       MismatchError: entries are missing, unexpected, or of another shape or dtype; all are
@@ -72,9 +74,11 @@ def restore(
     expected = _flatten(params_shapes, state_shapes)
     source = slicing.open_source(path_or_tree, rename)
     try:
-        _check(source, expected)
+        matched = _check(source, expected)
         placing = _shardings(shardings, mesh, expected, with_state)
-        arrays = {key: _array(source, key, expected[key], placing.get(key)) for key in expected}
+        arrays = {
+            key: _array(source, matched[key], expected[key], placing.get(key)) for key in expected
+        }
     finally:
         source.close()
     params, state = _unflatten(arrays)
@@ -102,21 +106,41 @@ def _fits(found: np.dtype, wanted: np.dtype) -> bool:
     return found == wanted or np.dtype(jax.dtypes.canonicalize_dtype(found)) == wanted
 
 
-def _check(source: slicing.Source, expected: Expected) -> None:
-    """Raises one `MismatchError` listing every entry that does not fit."""
+def _match(source: slicing.Source, expected: Expected) -> dict[slicing.Key, slicing.Key]:
+    """`{model entry: source entry}` for every model entry the source has.
+
+    An entry is looked for in the other collection too: a TF checkpoint does not record
+    which variables are trainable, so the name rule puts e.g. a frozen `snt.Embed`'s
+    embeddings in params, where the model keeps them in state.
+    """
+    matched = {}
+    for key in expected:
+        collection, module, name = key
+        other = ("state" if collection == "params" else "params", module, name)
+        if key in source.entries:
+            matched[key] = key
+        elif other in source.entries and other not in expected:
+            matched[key] = other
+    return matched
+
+
+def _check(source: slicing.Source, expected: Expected) -> dict[slicing.Key, slicing.Key]:
+    """Matches the entries; raises one `MismatchError` listing every one that does not fit."""
+    matched = _match(source, expected)
     missing, unexpected, mismatched = [], [], []
     for key, want in expected.items():
-        if key not in source.entries:
+        if key not in matched:
             missing.append(f"{slicing.describe(key)}: expected {_spec(want.shape, want.dtype)}")
             continue
-        shape, dtype = source.entries[key]
+        shape, dtype = source.entries[matched[key]]
         if tuple(shape) != tuple(want.shape) or not _fits(dtype, np.dtype(want.dtype)):
             mismatched.append(
                 f"{slicing.describe(key)}: expected {_spec(want.shape, want.dtype)}, found "
                 f"{_spec(shape, dtype)}"
             )
+    taken = set(matched.values())
     for key, (shape, dtype) in source.entries.items():
-        if key not in expected:
+        if key not in taken:
             unexpected.append(f"{slicing.describe(key)}: found {_spec(shape, dtype)}")
     if missing or unexpected or mismatched:
         raise errors.MismatchError(
@@ -125,6 +149,7 @@ def _check(source: slicing.Source, expected: Expected) -> None:
             unexpected=unexpected,
             mismatched=mismatched,
         )
+    return matched
 
 
 def _spec(shape: tuple[int, ...], dtype: Any) -> str:
