@@ -6,6 +6,7 @@ are compared with the compat module's on the same inputs.
 """
 
 import os
+import re
 
 import jax
 import jax.numpy as jnp
@@ -246,3 +247,19 @@ def test_a_string_tensor_must_hold_bytes():
 def test_table_keys_must_be_sorted():
     with pytest.raises(ValueError, match="sorted and distinct: b'b' >= b'a'"):
         table.encode([(b"b", b""), (b"a", b"")])
+
+
+@pytest.mark.parametrize("refused", [".data-00000-of-00001", ".index"])
+def test_a_failed_rename_leaves_no_files(tmp_path, monkeypatch, refused):
+    replace = os.replace
+
+    def refuse(source, target):
+        # Staging writes (to hidden names) go through; the chosen rename into place fails.
+        if target.endswith(refused) and not os.path.basename(target).startswith("."):
+            raise PermissionError(13, "Permission denied")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(convert.OutputError, match=f"ckpt-1{re.escape(refused)}: cannot rename"):
+        convert.to_checkpoint(_mlp_trees()[0], None, tmp_path / "ckpt-1")
+    assert os.listdir(tmp_path) == []

@@ -1,5 +1,7 @@
 """Tests for sonnax/parity/__main__.py: `python -m sonnax.parity`, run in-process."""
 
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -66,3 +68,11 @@ def test_a_port_that_cannot_be_found_exits_2(recorded, capsys, port, message):
 def test_unreadable_inputs_exit_2(recorded, capsys):
     assert cli.main(["pair.npz", "no_such_dir", "my_ports:forward"]) == 2
     assert "no_such_dir" in capsys.readouterr().err
+
+
+def test_importing_the_package_and_its_cli_needs_no_tensorflow():
+    code = "import sys, sonnax.parity, sonnax.parity.__main__; print('tensorflow' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

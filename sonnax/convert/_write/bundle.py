@@ -119,6 +119,27 @@ def _write_bytes(data: bytes) -> collections.abc.Callable[[BinaryIO], None]:
     return write
 
 
+def _rename_all(staged: list[str], targets: list[str]) -> None:
+    """Renames each staged file over its target; on a failure, removes the new files renamed
+    so far (a data shard without its index is a partial checkpoint), unless they replaced
+    files that were there before."""
+    existed = [os.path.lexists(target) for target in targets]
+    done: list[str] = []
+    try:
+        for source, target in zip(staged, targets, strict=True):
+            try:
+                os.replace(source, target)
+            except OSError as error:
+                raise atomic.output_error(target, "cannot rename the staged file", error) from error
+            done.append(target)
+    except BaseException:
+        for target, was_there in zip(done, existed, strict=False):
+            if not was_there:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
+        raise
+
+
 def write(
     prefix: str, tensors: collections.abc.Mapping[str, np.ndarray], *, overwrite: bool
 ) -> None:
@@ -151,11 +172,7 @@ def write(
         atomic.write_file(staged[1], _write_bytes(index[0]), overwrite=False)
         for target in targets:
             atomic.check_target(target, overwrite)
-        for source, target in zip(staged, targets, strict=True):
-            try:
-                os.replace(source, target)
-            except OSError as error:
-                raise atomic.output_error(target, "cannot rename the staged file", error) from error
+        _rename_all(staged, targets)
     finally:
         for path in staged:
             with contextlib.suppress(FileNotFoundError):
