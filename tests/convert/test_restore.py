@@ -232,3 +232,25 @@ def test_an_entry_in_the_other_collection_moves_to_the_models():
     assert params == {}
     np.testing.assert_array_equal(state["embed"]["embeddings"], table)
     np.testing.assert_array_equal(model.apply(params, state, None, ids)[0], table[[0, 2]])
+
+
+def test_a_compressed_params_file_is_read_whole(tmp_path, tensors, mesh):
+    params, state = sonnax.convert.from_checkpoint(_write(tmp_path / "ckpt", tensors))
+    path = tmp_path / "compressed.npz"
+    members = {f"params/{k}": v for k, v in _flat(params).items()}
+    members.update({f"state/{k}": v for k, v in _flat(state).items()})
+    np.savez_compressed(path, **members)
+    restored = sonnax.convert.restore(str(path), _model(), X, shardings=RULES, mesh=mesh)
+    _assert_sharded(restored, mesh, tensors)
+
+
+def test_bfloat16_members_are_memory_mapped_with_their_dtype(tmp_path, mesh):
+    model = sonnax.transform(lambda x: compat.Linear(8, name="linear_0")(x))
+    w = np.random.default_rng(2).standard_normal((8, 8)).astype(jax.numpy.bfloat16)
+    path = tmp_path / "bf16.npz"
+    sonnax.convert.save(path, {"linear_0": {"w": w, "b": np.ones(8, jax.numpy.bfloat16)}})
+    x = X.astype(jax.numpy.bfloat16)
+    params = sonnax.convert.restore(str(path), model, x, shardings=RULES, mesh=mesh)
+    assert params["linear_0"]["w"].dtype == jax.numpy.bfloat16
+    assert params["linear_0"]["w"].sharding == NamedSharding(mesh, PartitionSpec("data", "model"))
+    np.testing.assert_array_equal(np.asarray(params["linear_0"]["w"]), w)

@@ -135,3 +135,26 @@ def test_from_module_warns_of_colliding_names():
 def test_from_module_rejects_what_is_not_a_module():
     with pytest.raises(TypeError, match=r"from_module: expected a tf.Module .*got dict"):
         sonnax.convert.from_module({"w": np.ones(3)})
+
+
+@pytest.fixture(scope="module")
+def checkpoint_prefix(tf_net, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("checkpoint")
+    return tf.train.Checkpoint(module=tf_net).write(str(directory / "ckpt"))
+
+
+def test_from_checkpoint_selects_casts_and_renames(checkpoint_prefix, tf_net):
+    params, state = sonnax.convert.from_checkpoint(
+        checkpoint_prefix, include=["mlp/"], dtype="bfloat16", rename=[(r"^net/mlp/", "mlp/")]
+    )
+    assert sorted(params) == ["mlp/~/linear_0", "mlp/~/linear_1"] and state == {}
+    w = params["mlp/~/linear_0"]["w"]
+    assert w.dtype.name == "bfloat16"
+    np.testing.assert_array_equal(w, tf_net.mlp._layers[0].w.numpy().astype(w.dtype))
+    params, state = sonnax.convert.from_checkpoint(checkpoint_prefix, exclude=["batch_norm"])
+    assert "net/~/batch_norm" not in params and state == {}
+
+
+def test_from_saved_model_refuses_a_checkpoint(checkpoint_prefix):
+    with pytest.raises(sonnax.convert.NotACheckpointError, match=r"is not a SavedModel directory"):
+        sonnax.convert.from_saved_model(checkpoint_prefix)
