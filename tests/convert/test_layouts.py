@@ -73,6 +73,14 @@ PAIRS = [
         inverse_modules={"encoder": "lstm"},
     ),
     Pair(
+        "conv2d_lstm",
+        lambda x: _lstm_steps(
+            snt.Conv2DLSTM((4, 4, 2), 3, (3, 2), forget_bias=2.0, name="clstm"), x
+        ),
+        lambda x: _lstm_steps(snx.Conv2DLSTM([4, 4], 3, (3, 2), name="clstm"), x),
+        (2, 2, 4, 4, 2),
+    ),
+    Pair(
         "gru", lambda x: _lstm_steps(snt.GRU(4), x), lambda x: _lstm_steps(snx.GRU(4), x), (3, 2, 3)
     ),
     Pair(

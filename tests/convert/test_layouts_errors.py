@@ -67,6 +67,38 @@ ERRORS = {
         lambda: convert.to_compat_layout({"lstm/linear": {"w": _ones(2, 8), "b": _ones(8)}}),
         r"module 'lstm/linear': w has shape \(2, 8\), expected \[input_size \+ 2, 8\]",
     ),
+    "conv_lstm_kernel_gates": (
+        lambda: convert.to_haiku_layout(
+            {
+                "c": {"b": _ones(8)},
+                "c/~/input_to_hidden": {"w": _ones(3, 3, 2, 8)},
+                "c/~/hidden_to_hidden": {"w": _ones(3, 3, 2, 12)},
+            },
+            modules={"c": "conv_lstm"},
+        ),
+        r"layout 'conv_lstm' of module 'c/~/hidden_to_hidden': w has shape \(3, 3, 2, 12\), "
+        r"expected \[\*kernel, in, 8\]",
+    ),
+    "conv_lstm_b_shape": (
+        lambda: convert.to_haiku_layout(
+            {
+                "c": {"b": _ones(4)},
+                "c/~/input_to_hidden": {"w": _ones(3, 3, 2, 8)},
+                "c/~/hidden_to_hidden": {"w": _ones(3, 3, 2, 8)},
+            },
+            modules={"c": "conv_lstm"},
+        ),
+        r"layout 'conv_lstm' of module 'c': b has shape \(4,\), expected \(8,\)",
+    ),
+    "core_conv_lstm_b_shape": (
+        lambda: convert.to_compat_layout(
+            {
+                "c/input_to_hidden": {"w": _ones(3, 3, 2, 8), "b": _ones(8)},
+                "c/hidden_to_hidden": {"w": _ones(3, 3, 2, 8), "b": _ones(4)},
+            }
+        ),
+        r"module 'c/hidden_to_hidden': b has shape \(4,\), expected \(8,\)",
+    ),
     "gru_b_shape": (
         lambda: convert.to_haiku_layout(
             {"g": {"w_i": _ones(2, 6), "w_h": _ones(2, 6), "b": _ones(5)}}, modules={"g": "gru"}

@@ -16,6 +16,7 @@ from sonnax.convert import _keys, errors
 from sonnax.convert._mapping.layouts import (
     batch_norm,
     conv,
+    conv_lstm,
     conv_transpose,
     depthwise,
     entries,
@@ -24,7 +25,15 @@ from sonnax.convert._mapping.layouts import (
 )
 
 # In detection order: named kinds before the channels-first `conv` found by its bias shape.
-_RULES = (lstm.RULE, gru.RULE, batch_norm.RULE, conv_transpose.RULE, depthwise.RULE, conv.RULE)
+_RULES = (
+    lstm.RULE,
+    gru.RULE,
+    conv_lstm.RULE,
+    batch_norm.RULE,
+    conv_transpose.RULE,
+    depthwise.RULE,
+    conv.RULE,
+)
 RULES = {rule.kind: rule for rule in _RULES}
 KEEP = "none"
 Trees = dict[str, dict[str, dict[str, np.ndarray]]]
@@ -104,13 +113,20 @@ def plan(
         steps.append(Step(module, rule, options))
     # Named modules are not looked at again, so naming one settles its ambiguity.
     params = {module: names for module, names in params.items() if module not in claimed}
+    consumed = {key for step in steps for key in _keys_of(step.rule, step.module, to_haiku)}
     for rule in _RULES:
         found = rule.find_compat(params, state) if to_haiku else rule.find_haiku(params, state)
         for module in found:
-            if module not in claimed:
+            found_keys = set(_keys_of(rule, module, to_haiku))
+            if module not in claimed and not found_keys & consumed:
                 claimed.add(module)
+                consumed |= found_keys
                 steps.append(Step(module, rule, entries.Options()))
     return steps
+
+
+def _keys_of(rule: entries.Rule, module: str, to_haiku: bool) -> tuple[entries.Key, ...]:
+    return rule.compat_keys(module) if to_haiku else rule.haiku_keys(module)
 
 
 def run(
@@ -179,6 +195,9 @@ def to_haiku_layout(
     - `LSTM` / `UnrolledLSTM` at `P` (`w_i`, `w_h`, `b`) -> core `LSTM` at `P`: params
       `P/linear` with `w` `[in + h, 4h]` and `b`, gates reordered from i, f, g, o to i, g, f, o.
     - `GRU` at `P` -> core `GRU` at `P`: unchanged (checked).
+    - `Conv1DLSTM` / `Conv2DLSTM` / `Conv3DLSTM` at `P` (`b`; `P/~/input_to_hidden`,
+      `P/~/hidden_to_hidden` without biases) -> the core's at `P`: `P/input_to_hidden` (with
+      `b`) and `P/hidden_to_hidden` (zero bias), gates reordered as for the LSTM.
     - `BatchNorm` at `P` -> core `BatchNorm` at `P`: `scale`/`offset` shaped like the
       statistics, `[1, ..., C]`; state `P/~/moving_mean` -> `P/~/mean_ema` and
       `P/~/moving_variance` -> `P/~/var_ema` (int32 `counter`).
@@ -206,8 +225,9 @@ def to_haiku_layout(
       params: compat-layout params, `{module path: {name: array}}` (e.g. from `to_params`).
       state: compat-layout state, in the same form.
       modules: `{module path: kind}`, overriding detection: `"lstm"`, `"gru"`,
-        `"batch_norm"`, `"conv"`, `"conv_transpose"`, `"depthwise_conv"` (with options after
-        a colon: `"channels_first"`, `"multiplier=N"`), or `"none"` to leave a module as it is.
+        `"conv_lstm"`, `"batch_norm"`, `"conv"`, `"conv_transpose"`, `"depthwise_conv"`
+        (with options after a colon: `"channels_first"`, `"multiplier=N"`), or `"none"` to
+        leave a module as it is.
 
     Returns:
       `(params, state)` in the Haiku layout, numpy arrays.

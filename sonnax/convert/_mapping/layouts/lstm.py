@@ -22,13 +22,13 @@ _GATES = frozenset({"w_i", "w_h", "b"})
 _NAMED = re.compile(r"(unrolled_)?lstm(_\d+)?$")
 
 
-def _swap_middle_gates(array: np.ndarray) -> np.ndarray:
+def swap_middle_gates(array: np.ndarray) -> np.ndarray:
     """`[i, f, g, o]` <-> `[i, g, f, o]` on the last axis (the swap is its own inverse)."""
     first, second, third, fourth = np.split(array, 4, axis=-1)
     return np.concatenate([first, third, second, fourth], axis=-1)
 
 
-def _shift_forget(b: np.ndarray, by: float) -> np.ndarray:
+def shift_forget(b: np.ndarray, by: float) -> np.ndarray:
     """Adds `by` to the forget quarter of a `[i, g, f, o]` bias, in its own dtype."""
     quarter = b.shape[0] // 4
     shifted = b.copy()
@@ -117,10 +117,10 @@ def to_haiku(module: str, group: entries.Group, options: entries.Options) -> ent
         entries.shape_error(KIND, module, "w_h", f"{(gates // 4, gates)}", w_h.shape)
     if w_i.ndim != 2 or w_i.shape[1] != gates:
         entries.shape_error(KIND, module, "w_i", f"[input_size, {gates}]", w_i.shape)
-    w = _swap_middle_gates(np.concatenate([w_i, w_h], axis=0))
-    b = _swap_middle_gates(b)
+    w = swap_middle_gates(np.concatenate([w_i, w_h], axis=0))
+    b = swap_middle_gates(b)
     if options.values:
-        b = _shift_forget(b, -1.0)
+        b = shift_forget(b, -1.0)
     return {("params", f"{module}/linear"): {"w": w, "b": b}}
 
 
@@ -140,10 +140,10 @@ def to_compat(module: str, group: entries.Group, options: entries.Options) -> en
         expected = f"[input_size + {hidden}, {gates}] with input_size >= 1"
         entries.shape_error(KIND, f"{module}/linear", "w", expected, w.shape)
     if options.values:
-        b = _shift_forget(b, 1.0)
-    w = _swap_middle_gates(w)
+        b = shift_forget(b, 1.0)
+    w = swap_middle_gates(w)
     inputs = w.shape[0] - hidden
-    return {("params", module): {"w_i": w[:inputs], "w_h": w[inputs:], "b": _swap_middle_gates(b)}}
+    return {("params", module): {"w_i": w[:inputs], "w_h": w[inputs:], "b": swap_middle_gates(b)}}
 
 
 RULE = entries.Rule(KIND, find_compat, find_haiku, compat_keys, haiku_keys, to_haiku, to_compat)
