@@ -312,3 +312,13 @@ def test_errors_name_the_slots(tf: Any, tmp_path: pathlib.Path, name: str) -> No
     call, match = ERRORS[name]
     with pytest.raises(convert.UnsupportedError, match=match):
         call(tf, tmp_path)
+
+
+def test_cli_optimizer_state_error_leaves_out_unwritten(
+    tf: Any, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefix, _ = _adam_checkpoint(tf, tmp_path)
+    out = tmp_path / "out.npz"
+    assert main([prefix, str(out), "--optimizer-state", "rmsprop", "--quiet"]) == 5
+    assert "expected one 'rmsprop' optimizer in the checkpoint" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "out.opt_state.npz").exists()
