@@ -131,7 +131,9 @@ def test_haiku_layout_state_steps_the_core_lstm_as_tf_steps_sonnets(
 
     with convert.open_checkpoint(prefix) as checkpoint:
         compat = convert.to_params(checkpoint).params
-        state = convert.optimizer_state(checkpoint, compat, "adam", layout="haiku")
+        with pytest.raises(convert.UnsupportedError, match=r"layout='haiku' needs the model's"):
+            convert.optimizer_state(checkpoint, compat, "adam", layout="haiku")
+        state = convert.optimizer_state(checkpoint, compat, "adam", layout="haiku", state={})
     params, _ = convert.to_haiku_layout(compat)
 
     def loss(x: jax.Array) -> jax.Array:

@@ -347,18 +347,25 @@ def optimizer_state(
         checkpoint holds several optimizers of this kind.
       layout: `"compat"`, or `"haiku"` for moments laid out as `to_haiku_layout(params,
         state, modules=modules)` lays out the params.
-      state: the compat-layout state, with `layout="haiku"` (a BatchNorm's shapes come from it).
+      state: the compat-layout state; needed with `layout="haiku"` (a BatchNorm's shapes come
+        from it).
       modules: passed to the layout mapping, with `layout="haiku"`.
 
     Returns:
       The optax state, e.g. `(ScaleByAdamState(count, mu, nu), EmptyState())` for Adam.
 
     Raises:
-      UnsupportedError: an unknown optimizer or layout; no such optimizer in the checkpoint
-        (or several, without `prefix`); a slot that fits no parameter or several, whose shape
-        or dtype differs from its parameter's, or whose list order disagrees with another's;
-        or a parameter without a slot.
+      UnsupportedError: an unknown optimizer or layout, or `layout="haiku"` without `state`;
+        no such optimizer in the checkpoint (or several, without `prefix`); a slot that fits
+        no parameter or several, whose shape or dtype differs from its parameter's, or whose
+        list order disagrees with another's; or a parameter without a slot.
     """
+    if layout == "haiku" and state is None:
+        raise errors.UnsupportedError(
+            "optimizer_state: layout='haiku' needs the model's compat-layout `state` too (a "
+            "BatchNorm's parameter shapes come from its moving averages); pass state=... ({} "
+            "for a model without state)."
+        )
     if layout not in ("compat", "haiku"):
         raise errors.UnsupportedError(
             f"optimizer_state: layout {layout!r}; expected 'compat' or 'haiku'."
