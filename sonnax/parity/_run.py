@@ -119,11 +119,11 @@ def _cotangents(outputs: list[np.ndarray]) -> list[np.ndarray | None]:
     ]
 
 
-def _has_variables(module: Any) -> bool:
+def _variables(module: Any, trainable: bool = False) -> list[Any]:
     try:
-        return bool(module.variables)
-    except ValueError:  # Sonnet's way of saying "none yet; call the module first".
-        return False
+        return list(module.trainable_variables if trainable else module.variables)
+    except ValueError:  # Sonnet's way of saying "none (yet)".
+        return []
 
 
 def _tf_module(
@@ -132,8 +132,12 @@ def _tf_module(
 ) -> tuple[Any, Trees]:  # fmt: skip
     """The TF module with its variables, and those variables converted to sonnax trees."""
     if not isinstance(source, str | os.PathLike):
-        if not _has_variables(source):
-            call(source, *map(tf.constant, inputs))  # Creates the variables.
+        # Some variables exist before the first call (an EMA's counter), others are made by it:
+        # one call makes them all, and those it found keep the values they had.
+        before = [(variable, variable.numpy()) for variable in _variables(source)]
+        call(source, *map(tf.constant, inputs))
+        for variable, value in before:
+            variable.assign(value)
         return source, convert.from_module(source)
     if build is None:
         raise TypeError(
@@ -177,7 +181,7 @@ def _run_tf(
     values = [np.asarray(out) for out in outputs]
     if not grads or loss is None:
         return values, [], {}
-    variables = list(module.trainable_variables)
+    variables = _variables(module, trainable=True)
     found = tape.gradient(loss, watched + variables)
     dense = [
         np.zeros(like.shape, like.dtype.as_numpy_dtype)  # Unconnected: TF says None.
@@ -262,7 +266,8 @@ def compare(
             (`without_apply_rng` ones too), or a function using `sonnax.compat` modules.
         *inputs: The example inputs, given to both sides positionally.
         tf_fn: How to run the TF module, `tf_fn(module, *inputs)`; `module(*inputs)` by
-            default. It also makes the variables of a module that has none yet.
+            default. A first call makes any variables not made yet; the variables that already
+            existed are then set back to the values they had.
         build: For a checkpoint: builds the TF module it was saved from (no arguments).
         attribute: For a checkpoint: the module's name in it (`tf.train.Checkpoint(module=m)`).
         map_variables: `map_variables(params, state) -> (params, state)`, applied to the

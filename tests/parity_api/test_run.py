@@ -231,3 +231,17 @@ def test_without_tensorflow_a_live_module_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     with pytest.raises(ImportError, match=r"pip install 'sonnax\[tf\]'"):
         parity.compare(object(), lambda x: x, np.zeros(1))
+
+
+def test_the_first_call_leaves_existing_variables_as_they_were(tf_sonnet):
+    tf, sonnet = tf_sonnet
+    x = _normal(4, 3)
+    module = _batch_norm(sonnet)
+    module(tf.constant(x + 1), is_training=True)
+    counter = module.moving_mean._counter  # Made in __init__, before the first call.
+    report = parity.compare(
+        module, lambda x: _batch_norm(compat)(x, is_training=True), x,
+        tf_fn=lambda m, x: m(x, is_training=True),
+    )  # fmt: skip
+    assert report.ok, str(report)
+    assert counter.numpy() == 2  # The training call before, and the compared one.
