@@ -127,6 +127,19 @@ def test_a_template_without_a_save_counter_gains_one(tf_sonnet, tmp_path):
     )
 
 
+def test_a_saved_model_template_restores_into_its_root(tf_sonnet, tmp_path):
+    tf, sonnet = tf_sonnet
+    case = CASES["mlp"]
+    inputs, params, state, jax_outputs = _jax_side(case, "")
+    tf.saved_model.save(_tf_module(tf, sonnet, case, "", inputs), str(tmp_path / "saved"))
+    prefix = convert.to_checkpoint(params, state, tmp_path / "ckpt-1", template=tmp_path / "saved")
+    restored = _tf_module(tf, sonnet, case, "", inputs)
+    tf.train.Checkpoint(restored).restore(prefix).assert_consumed()
+    np.testing.assert_allclose(
+        restored(tf.constant(inputs[0])), jax_outputs[0], rtol=1e-5, atol=1e-5
+    )
+
+
 def _mlp_trees():
     rng = np.random.default_rng(0)
     params = {

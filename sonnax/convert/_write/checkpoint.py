@@ -201,7 +201,8 @@ def to_checkpoint(
         state: The same structure for state (`None` for none).
         prefix: The checkpoint prefix, e.g. `out/ckpt-1`; its directory is made if missing.
         template: A checkpoint (a path `open_checkpoint` accepts, or an open `Checkpoint`)
-            whose structure the output takes.
+            whose structure the output takes. A SavedModel directory works too; its root is
+            the saved module, so the output restores with `tf.train.Checkpoint(m)`.
         include_slots: The params or state hold the template's optimizer state, as
             `to_params(..., include_slots=True)` gives it; otherwise it is copied from the
             template.
