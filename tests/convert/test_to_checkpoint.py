@@ -276,3 +276,32 @@ def test_a_failed_rename_leaves_no_files(tmp_path, monkeypatch, refused):
     with pytest.raises(convert.OutputError, match=f"ckpt-1{re.escape(refused)}: cannot rename"):
         convert.to_checkpoint(_mlp_trees()[0], None, tmp_path / "ckpt-1")
     assert os.listdir(tmp_path) == []
+
+
+def test_tf_reads_every_dtype_as_written(tf_sonnet, tmp_path):
+    tf, _ = tf_sonnet
+    rng = np.random.default_rng(0)
+    values = {
+        name: rng.normal(size=(2, 3)).astype(dtype)
+        for name, dtype in [("f32", np.float32), ("f64", np.float64), ("f16", np.float16),
+                            ("bf16", jnp.bfloat16), ("c64", np.complex64)]
+    }  # fmt: skip
+    values |= {
+        "i8": np.arange(-3, 3, dtype=np.int8),
+        "u16": np.arange(6, dtype=np.uint16),
+        "i64": np.array([2**40, -1]),
+        "i32": np.array([7, -7], np.int32),
+        "flags": np.array([True, False, True]),
+        "empty": np.zeros((0, 4), np.float32),
+        "text": np.array([b"", b"sonnax", b"\xff\x00"], dtype=object),
+    }
+    prefix = convert.to_checkpoint({"m": values}, None, tmp_path / "ckpt-1")
+    reader = tf.train.load_checkpoint(prefix)
+    with convert.open_checkpoint(prefix) as checkpoint:
+        for name, value in values.items():
+            for read in (reader.get_tensor(f"m/{name}"), checkpoint.read(f"m/{name}")):
+                assert read.shape == value.shape, name
+                np.testing.assert_array_equal(read, value, err_msg=name)
+    dtypes = reader.get_variable_to_dtype_map()
+    assert (dtypes["m/bf16"], dtypes["m/i8"], dtypes["m/u16"]) == (tf.bfloat16, tf.int8, tf.uint16)
+    assert dtypes["m/i32"] == tf.int64  # JAX's int32 for TF's int64 (counters, steps).

@@ -34,6 +34,7 @@ Template = str | os.PathLike[str] | checkpoint_lib.Checkpoint
 _SAVE_COUNTER = "save_counter"
 _STATE_FILE = "checkpoint"
 _MAX_LISTED = 20
+_WIDENED = {np.dtype(np.int32): np.dtype(np.int64), np.dtype(np.uint32): np.dtype(np.uint64)}
 
 
 def _flatten(params: Tree, state: Tree | None) -> dict[tuple[str, str], tuple[str, np.ndarray]]:
@@ -144,7 +145,7 @@ def _with_save_counter(graph: bytes, tensors: dict[str, np.ndarray]) -> bytes:
 
 
 def _name_based(flat: dict[tuple[str, str], tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Keys each array by its TF variable name, integers widened to TF's int64."""
+    """Keys each array by its TF variable name, 32-bit integers widened to 64 bits."""
     tensors: dict[str, np.ndarray] = {}
     for (module, name), (collection, array) in flat.items():
         key = _variable_name(module, name)
@@ -154,9 +155,9 @@ def _name_based(flat: dict[tuple[str, str], tuple[str, np.ndarray]]) -> dict[str
                 f"{key!r}, as another entry does (or the object graph's key); pass a template "
                 "to write them apart"
             )
-        # Sonnet and TF make every integer variable (counters, steps) int64; JAX, without x64,
-        # holds them as int32.
-        tensors[key] = array.astype(np.int64) if array.dtype.kind in "iu" else array
+        # Sonnet and TF make integer variables (counters, steps) int64, which JAX without x64
+        # holds as int32; other widths were chosen, and are kept.
+        tensors[key] = array.astype(_WIDENED[array.dtype]) if array.dtype in _WIDENED else array
     return tensors
 
 
@@ -190,7 +191,8 @@ def to_checkpoint(
 
     With a `template`, its object graph is reused and its variables are refilled from the
     params, placed by the name rule exactly as `to_params` placed them; without one, the
-    checkpoint is name-based (see the module docstring). Either way
+    checkpoint is name-based (see the module docstring), its 32-bit integers written as 64-bit
+    ones (TF's dtype for Sonnet's counters, which JAX without x64 holds as int32). Either way
     `tf.train.Checkpoint(module=m).restore(prefix).assert_consumed()` restores it into the
     TF module (for a template, the module its checkpoint was written from, under the same
     attribute names). Floating-point arrays are cast to the template's dtypes, integers too
