@@ -1,7 +1,9 @@
 """docs/porting.md: every Sonnet name has a row, and every sonnax name it mentions exists."""
 
+import importlib
 import pathlib
 import re
+import types
 
 import pytest
 
@@ -31,9 +33,11 @@ def _mentioned(prefix: str) -> set[str]:
     return names
 
 
-def _resolve(root: object, dotted: str) -> object:
-    value = root
-    for part in dotted.split("."):
+def _resolve(root: types.ModuleType, dotted: str) -> object:
+    first, *rest = dotted.split(".")
+    # `sonnax.parity` and `sonnax.convert` are subpackages that `import sonnax` leaves out.
+    value = getattr(root, first, None) or importlib.import_module(f"{root.__name__}.{first}")
+    for part in rest:
         value = getattr(value, part)
     return value
 
