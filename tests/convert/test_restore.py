@@ -181,6 +181,7 @@ def test_rules_place_each_array_reading_only_slices(prefix, tensors, mesh, monke
     _assert_sharded(restored, mesh, tensors)
     # Sharded arrays are read a slice at a time; only the replicated EMA entries whole.
     assert all("moving_" in key for key in whole_reads), whole_reads
+    assert len(whole_reads) == len(set(whole_reads)) == 6  # Once each, not once per device.
 
 
 def test_rules_place_params_file_members(tmp_path, prefix, tensors, mesh, monkeypatch):

@@ -49,6 +49,9 @@ def restore(
         all arrays; a tree of shardings shaped as the result; or rules `[(regex,
         PartitionSpec), ...]`, the first whose regex is found in `"<module path>/<name>"`
         deciding (with `mesh`; an entry no rule matches is replicated).
+        A slice is read through a memory map of the file (only its bytes are read), which
+        skips the tensor's checksum, as it covers the whole tensor; an entry placed whole
+        (unsharded, or replicated) is read and verified whole.
       mesh: the mesh the rules' `PartitionSpec`s refer to.
       rng: the key `init` is traced with (only shapes matter); `PRNGKey(0)` by default.
       rename: `(regex, replacement)` rules for a checkpoint's variable names (see
@@ -66,6 +69,15 @@ def restore(
       ValueError: `shardings` does not fit (rules without `mesh`, a tree of another
         structure, or a sharding an array's shape cannot take).
       ConvertError: the file cannot be read.
+
+    >>> import numpy as np, sonnax
+    >>> from sonnax import compat
+    >>> model = sonnax.transform(lambda x: compat.Linear(2, name="linear")(x))
+    >>> x = np.ones((1, 3), np.float32)
+    >>> loaded = {"linear": {"w": np.ones((3, 2), np.float32), "b": np.zeros(2, np.float32)}}
+    >>> params = restore(loaded, model, x)
+    >>> model.apply(params, None, x)
+    Array([[3., 3.]], dtype=float32)
     """
     with_state = isinstance(transformed, sonnax.TransformedWithState)
     key = jax.random.PRNGKey(0) if rng is None else rng
@@ -233,9 +245,14 @@ def _array(
     if sharding is None:
         return jax.device_put(source.read(key, None).astype(dtype, copy=False))
 
+    cache: list[np.ndarray] = []  # A replicated array is read once, not once per device.
+
     def read(index: tuple[slice, ...] | None) -> np.ndarray:
-        whole = index is None or all(part == slice(None) for part in index)
-        return source.read(key, None if whole else index).astype(dtype, copy=False)
+        if index is not None and not all(part == slice(None) for part in index):
+            return source.read(key, index).astype(dtype, copy=False)
+        if not cache:
+            cache.append(source.read(key, None).astype(dtype, copy=False))
+        return cache[0]
 
     spec = getattr(sharding, "spec", ())
     try:
