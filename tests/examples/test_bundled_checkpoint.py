@@ -1,4 +1,4 @@
-"""The README's main job: converting the bundled Sonnet checkpoint gives TensorFlow's values."""
+"""The bundled Sonnet checkpoint (the README's main job reads it) converts to TensorFlow's values."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Smoke test: the quickstart example (the README's main job) trains and its loss falls."""
+"""Smoke test: the quickstart example trains and its loss falls."""
 
 import pathlib
 import re
