@@ -1,4 +1,4 @@
-"""The bundled Sonnet checkpoint (the README's main job reads it) converts to TensorFlow's values."""
+"""The bundled Sonnet checkpoint (which the README's main job reads) gives TensorFlow's values."""
 
 import json
 import os
