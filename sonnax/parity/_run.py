@@ -132,9 +132,18 @@ def _tf_module(
 ) -> tuple[Any, Trees]:  # fmt: skip
     """The TF module with its variables, and those variables converted to sonnax trees."""
     if not isinstance(source, str | os.PathLike):
+        if not isinstance(source, tf.Module):
+            raise TypeError(
+                f"compare: expected a TF Sonnet module (a tf.Module) or a checkpoint path, got "
+                f"{type(source).__name__}; put several modules in one, e.g. an snt.Module that "
+                "holds them as attributes"
+            )
         # Some variables exist before the first call (an EMA's counter), others are made by it:
-        # one call makes them all, and those it found keep the values they had.
-        before = [(variable, variable.numpy()) for variable in _variables(source)]
+        # one call makes them all, and those it found keep the values they had. They are found
+        # by tf.Module's attribute walk, not `.variables`: on an unbuilt `snt.Deferred` that
+        # property builds the target inside the Deferred's name scope, renaming its variables.
+        existing = source._flatten(predicate=lambda value: isinstance(value, tf.Variable))  # noqa: SLF001
+        before = [(variable, variable.numpy()) for variable in existing]
         call(source, *map(tf.constant, inputs))
         for variable, value in before:
             variable.assign(value)

@@ -245,3 +245,21 @@ def test_the_first_call_leaves_existing_variables_as_they_were(tf_sonnet):
     )  # fmt: skip
     assert report.ok, str(report)
     assert counter.numpy() == 2  # The training call before, and the compared one.
+
+
+def test_an_unbuilt_deferred_keeps_the_names_a_plain_call_gives(tf_sonnet):
+    # Reading `.variables` of an unbuilt snt.Deferred builds its target inside the Deferred's
+    # name scope (`deferred/lin/w`); compare must not, or the names stop matching the port's.
+    tf, sonnet = tf_sonnet
+    module = sonnet.Deferred(lambda: sonnet.Linear(3, name="lin"))
+    report = parity.compare(
+        module, lambda x: compat.Deferred(lambda: compat.Linear(3, name="lin"))(x), _normal(2, 4)
+    )
+    assert report.ok, str(report)
+    assert sorted(variable.name for variable in module.variables) == ["lin/b:0", "lin/w:0"]
+
+
+def test_a_tuple_of_modules_is_refused_with_a_fix(tf_sonnet):
+    _, sonnet = tf_sonnet
+    with pytest.raises(TypeError, match=r"expected a TF Sonnet module.*got tuple; put several"):
+        parity.compare((sonnet.Linear(2),), lambda x: compat.Linear(2)(x), _normal(2, 3))
