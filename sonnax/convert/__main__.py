@@ -87,6 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     add("src", metavar="SRC", help="checkpoint directory, checkpoint prefix or SavedModel dir")
     add("out", metavar="OUT", nargs="?", help="the .npz to write (not needed with --list)")
     add("--list", action="store_true", help=_LIST_HELP)
+    _add_selection(parser.add_argument_group("which tensors, under which names"))
+    _add_layout(parser.add_argument_group("layouts and optimizer state"))
+    add("--dtype", type=_dtype, help="cast floating-point tensors, e.g. bfloat16 or float16")
+    add("--force", action="store_true", help="overwrite OUT if it exists")
+    add("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def _add_selection(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
     add(
         "--include",
         metavar="REGEX",
@@ -111,7 +121,6 @@ def _parser() -> argparse.ArgumentParser:
         "applied in order), e.g. for Sonnet 1 / TF1 checkpoints: "
         r"--rename '^conv_net_2d/conv_2d_(\d+)/=conv_\1/' (see docs/porting.md)",
     )
-    add("--dtype", type=_dtype, help="cast floating-point tensors, e.g. bfloat16 or float16")
     add(
         "--include-slots",
         action="store_true",
@@ -119,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
         "optimizers, Sonnet optimizer moments), into state",
     )
     add("--include-save-counter", action="store_true", help="also convert the save counter")
+
+
+def _add_layout(group: argparse._ArgumentGroup) -> None:
+    add = group.add_argument
     add(
         "--layout",
         choices=("compat", "haiku"),
@@ -143,9 +156,6 @@ def _parser() -> argparse.ArgumentParser:
         help="also write this Sonnet optimizer's state (adam, momentum, rmsprop, sgd) as optax "
         "state into OUT.opt_state.npz; read it with sonnax.convert.load_optimizer_state",
     )
-    add("--force", action="store_true", help="overwrite OUT if it exists")
-    add("--quiet", action="store_true", help="print nothing but errors")
-    return parser
 
 
 def main(argv: collections.abc.Sequence[str] | None = None) -> int:
